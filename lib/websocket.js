@@ -1,0 +1,157 @@
+'use strict'
+// The client `WebSocket` object of `@ohos.net.webSocket` (CONTRACT §2–§6).
+
+const { NativeClient } = require('../binding.js')
+const { splitArguments, settle, settleNow, parameterError } = require('./conventions.js')
+const { ParameterError, connectArguments, sendArguments, closeArguments, networkAllowed } = require('./arguments.js')
+const { Kind, Listeners, pump, newTarget, activate, deactivate } = require('./events.js')
+
+/** Event names and their listener arity: 2 → `(undefined, payload)`, 1 → `(payload)`. */
+const CLIENT_EVENTS = Object.freeze({
+  open: 2,
+  openInfo: 2,
+  message: 2,
+  close: 2,
+  error: 1,
+  headerReceive: 1,
+  dataEnd: 1,
+})
+
+/** A WebSocket client. Create one with `webSocket.createWebSocket()`. */
+class WebSocket {
+  #id = newTarget()
+  #native = new NativeClient(pump, this.#id)
+  #listeners = new Listeners(CLIENT_EVENTS)
+  /** Settles each pending `connect()` in order, when its attempt starts or fails. */
+  #connecting = []
+  /** Sessions started and not yet ended (a new one may start before the old one's last event). */
+  #sessions = 0
+
+  /** Connects to `url` (`ws://` or `wss://`); the outcome is reported by 'open' or 'error'. */
+  connect(...args) {
+    const { callback, rest } = splitArguments(args)
+    let parsed
+    try {
+      parsed = connectArguments(rest)
+    } catch (err) {
+      if (err instanceof ParameterError) return parameterError(callback)
+      throw err
+    }
+    return settle(callback, (done) => {
+      const code = this.#native.connect(parsed.url, parsed.options, networkAllowed())
+      if (code !== 0) return done(code)
+      this.#connecting.push(done)
+      this.#sessions += 1
+      activate(this.#id, this)
+    })
+  }
+
+  /** Sends a string as one text message or an ArrayBuffer as one binary message. */
+  send(...args) {
+    const { callback, rest } = splitArguments(args)
+    let data
+    try {
+      data = sendArguments(rest)
+    } catch (err) {
+      if (err instanceof ParameterError) return parameterError(callback)
+      throw err
+    }
+    const code = typeof data === 'string' ? this.#native.sendText(data) : this.#native.sendBinary(data)
+    return settleNow(callback, code)
+  }
+
+  /** Starts the close handshake; 'close' follows when it completes. */
+  close(...args) {
+    const { callback, rest } = splitArguments(args)
+    let options
+    try {
+      options = closeArguments(rest)
+    } catch (err) {
+      if (err instanceof ParameterError) return parameterError(callback)
+      throw err
+    }
+    return settleNow(callback, this.#native.close(options.code, options.reason))
+  }
+
+  /** Registers the listener of an event type, replacing the previous one. */
+  on(...args) {
+    this.#listeners.on(args)
+  }
+
+  /** Removes the listener of an event type (only if it is `callback`, when given). */
+  off(...args) {
+    this.#listeners.off(args)
+  }
+
+  /** @internal Called by the event router with this object's events, in order. */
+  handleEvent(kind, payload) {
+    const listeners = this.#listeners
+    switch (kind) {
+      case Kind.TEXT:
+      case Kind.BINARY:
+        // Without a 'message' listener a message is dropped, and so is its 'dataEnd'.
+        if (listeners.has('message')) {
+          listeners.emit('message', payload)
+          listeners.emit('dataEnd', undefined)
+        }
+        break
+      case Kind.CONNECTED:
+        this.#connecting.shift()?.(0)
+        break
+      case Kind.CONNECT_FAILED:
+        this.#connecting.shift()?.(payload)
+        break
+      case Kind.HEADERS:
+        listeners.emit('headerReceive', payload)
+        break
+      case Kind.OPEN:
+        listeners.emit('open', { status: payload.status, message: payload.message })
+        listeners.emit('openInfo', payload)
+        break
+      case Kind.ERROR:
+        listeners.emit('error', payload)
+        break
+      case Kind.CLOSE:
+        listeners.emit('close', payload)
+        break
+      case Kind.ENDED:
+        this.#sessions -= 1
+        deactivate(this.#id, this.#sessions > 0)
+        break
+    }
+  }
+}
+
+// The static-ArkTS names: `onOpen(cb)` is `on('open', cb)`, `offOpen(cb?)` is `off('open', cb)`.
+const ALIASES = {
+  Open: 'open',
+  Message: 'message',
+  WebSocketClose: 'close',
+  WebSocketError: 'error',
+  DataEnd: 'dataEnd',
+  HeaderReceive: 'headerReceive',
+  OpenInfo: 'openInfo',
+}
+for (const [suffix, type] of Object.entries(ALIASES)) {
+  Object.defineProperty(WebSocket.prototype, `on${suffix}`, {
+    value: function (...args) {
+      this.on(type, ...args)
+    },
+    writable: true,
+    configurable: true,
+  })
+  Object.defineProperty(WebSocket.prototype, `off${suffix}`, {
+    value: function (...args) {
+      this.off(type, ...args)
+    },
+    writable: true,
+    configurable: true,
+  })
+}
+
+/** Creates a WebSocket client object. */
+function createWebSocket() {
+  return new WebSocket()
+}
+
+module.exports = { WebSocket, createWebSocket }

@@ -1,0 +1,302 @@
+//! The one path from connection tasks to JS: an ordered queue per JS environment, drained in
+//! batches by a single thread-safe function.
+//!
+//! Tasks push events; the first push into an empty queue wakes the JS thread once; the JS thread
+//! takes everything queued so far and hands it to `lib/events.js` as one flat array
+//! `[target, kind, payload, target, kind, payload, ...]`. One call per batch instead of one per
+//! event is what lets JS keep up with many connections.
+
+use std::ffi::c_void;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use napi::bindgen_prelude::{Function, ToNapiValue};
+use napi::sys;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::{Env, Status};
+use napi_derive::napi;
+
+use crate::events::{Event, EventQueue, Peer};
+
+/// The event kinds as JS sees them (mirrored in `lib/events.js`).
+mod kind {
+  pub const CONNECTED: u32 = 0;
+  pub const CONNECT_FAILED: u32 = 1;
+  pub const HEADERS: u32 = 2;
+  pub const OPEN: u32 = 3;
+  pub const TEXT: u32 = 4;
+  pub const BINARY: u32 = 5;
+  pub const ERROR: u32 = 6;
+  pub const CLOSE: u32 = 7;
+  pub const ENDED: u32 = 8;
+  pub const SERVER_CONNECT: u32 = 10;
+  pub const SERVER_MESSAGE: u32 = 11;
+  pub const SERVER_CLOSE: u32 = 12;
+  pub const SERVER_ERROR: u32 = 13;
+}
+
+/// The wake-up: drains the queue on the JS thread and calls the JS dispatcher with the batch.
+type Wake = ThreadsafeFunction<(), (), Batch, Status, false, true>;
+
+/// Events waiting for the JS thread, shared by the tasks and the wake-up callback.
+#[derive(Default)]
+struct Pending {
+  events: Mutex<Vec<(u32, Event)>>,
+  /// A wake-up is on its way: further pushes need not send another.
+  scheduled: AtomicBool,
+  /// The JS environment is gone.
+  closed: AtomicBool,
+}
+
+impl Pending {
+  fn take(&self) -> Vec<(u32, Event)> {
+    let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
+    self.scheduled.store(false, Ordering::Release);
+    std::mem::take(&mut *events)
+  }
+}
+
+/// The queue of one JS environment (main thread or worker).
+pub struct Dispatcher {
+  pending: Arc<Pending>,
+  wake: Wake,
+}
+
+impl EventQueue for Dispatcher {
+  fn push(&self, target: u32, event: Event) {
+    if self.pending.closed.load(Ordering::Acquire) {
+      return;
+    }
+    let first = {
+      let mut events = self.pending.events.lock().unwrap_or_else(|e| e.into_inner());
+      events.push((target, event));
+      !self.pending.scheduled.swap(true, Ordering::AcqRel)
+    };
+    if first && self.wake.call((), ThreadsafeFunctionCallMode::NonBlocking) != Status::Ok {
+      // The environment is shutting down: nobody will read events again.
+      self.pending.closed.store(true, Ordering::Release);
+    }
+  }
+
+  fn is_closed(&self) -> bool {
+    self.pending.closed.load(Ordering::Acquire)
+  }
+}
+
+/// The JS handle of a dispatcher; created once per environment by `lib/events.js`.
+#[napi]
+pub struct EventPump {
+  pub(crate) dispatcher: Arc<Dispatcher>,
+}
+
+#[napi]
+impl EventPump {
+  /// `dispatch(batch)` receives every batch of events.
+  #[napi(constructor, catch_unwind)]
+  pub fn new(env: Env, dispatch: Function<Batch, ()>) -> napi::Result<Self> {
+    let pending = Arc::new(Pending::default());
+    let drain = pending.clone();
+    let wake: Wake = dispatch
+      .build_threadsafe_function::<()>()
+      .callee_handled::<false>()
+      .weak::<true>()
+      .build_callback(move |_| Ok(Batch(drain.take())))?;
+    let on_teardown = pending.clone();
+    env.add_env_cleanup_hook(on_teardown, |pending| pending.closed.store(true, Ordering::Release))?;
+    Ok(EventPump { dispatcher: Arc::new(Dispatcher { pending, wake }) })
+  }
+
+  /// Whether the event loop stays alive for this environment's connections (JS turns it on while
+  /// any session or server is active).
+  #[napi(catch_unwind)]
+  pub fn keep_alive(&self, env: Env, on: bool) {
+    let raw = self.dispatcher.wake.raw();
+    // SAFETY: called on the JS thread that owns the thread-safe function, which lives as long as
+    // the dispatcher.
+    unsafe {
+      if on {
+        sys::napi_ref_threadsafe_function(env.raw(), raw);
+      } else {
+        sys::napi_unref_threadsafe_function(env.raw(), raw);
+      }
+    }
+  }
+}
+
+/// A drained batch, turned into one flat JS array.
+pub struct Batch(Vec<(u32, Event)>);
+
+impl ToNapiValue for Batch {
+  unsafe fn to_napi_value(env: sys::napi_env, batch: Self) -> napi::Result<sys::napi_value> {
+    let js = Js(env);
+    let array = js.array(batch.0.len() * 3)?;
+    for (i, (target, event)) in batch.0.into_iter().enumerate() {
+      let (kind, payload) = js.event(event)?;
+      js.set_index(array, (i * 3) as u32, js.u32(target)?)?;
+      js.set_index(array, (i * 3 + 1) as u32, js.u32(kind)?)?;
+      js.set_index(array, (i * 3 + 2) as u32, payload)?;
+    }
+    Ok(array)
+  }
+}
+
+/// Thin, checked wrappers over the Node-API calls that build event payloads.
+#[derive(Clone, Copy)]
+struct Js(sys::napi_env);
+
+macro_rules! check {
+  ($call:expr) => {{
+    let status = $call;
+    if status != sys::Status::napi_ok {
+      return Err(napi::Error::new(Status::from(status), "building an event payload failed".to_string()));
+    }
+  }};
+}
+
+impl Js {
+  fn event(self, event: Event) -> napi::Result<(u32, sys::napi_value)> {
+    Ok(match event {
+      Event::Connected => (kind::CONNECTED, self.undefined()?),
+      Event::ConnectFailed(code) => (kind::CONNECT_FAILED, self.i32(code.code())?),
+      Event::Headers(headers) => {
+        let object = self.object()?;
+        for (name, mut values) in headers {
+          let value = if values.len() == 1 {
+            self.string(&values.pop().unwrap_or_default())?
+          } else {
+            let list = self.array(values.len())?;
+            for (i, v) in values.iter().enumerate() {
+              self.set_index(list, i as u32, self.string(v)?)?;
+            }
+            list
+          };
+          self.set(object, &name, value)?;
+        }
+        (kind::HEADERS, object)
+      }
+      Event::Open { status, message, protocol } => {
+        let object = self.object()?;
+        self.set(object, "status", self.u32(status as u32)?)?;
+        self.set(object, "message", self.string(&message)?)?;
+        if let Some(protocol) = protocol {
+          self.set(object, "protocol", self.string(&protocol)?)?;
+        }
+        (kind::OPEN, object)
+      }
+      Event::Text(text) => (kind::TEXT, self.utf8(&text)?),
+      Event::Binary(data) => (kind::BINARY, self.array_buffer(&data)?),
+      Event::Error(failure) => {
+        let object = self.object()?;
+        self.set(object, "code", self.u32(200)?)?;
+        self.set(object, "data", self.string(&failure.status.to_string())?)?;
+        self.set(object, "message", self.string(&failure.message)?)?;
+        (kind::ERROR, object)
+      }
+      Event::Close { code, reason } => {
+        let object = self.object()?;
+        self.set(object, "code", self.u32(code as u32)?)?;
+        self.set(object, "reason", self.string(&reason)?)?;
+        (kind::CLOSE, object)
+      }
+      Event::Ended => (kind::ENDED, self.undefined()?),
+      Event::ServerConnect(peer) => (kind::SERVER_CONNECT, self.peer(&peer)?),
+      Event::ServerText(peer, text) => (kind::SERVER_MESSAGE, self.server_message(&peer, self.utf8(&text)?)?),
+      Event::ServerBinary(peer, data) => {
+        (kind::SERVER_MESSAGE, self.server_message(&peer, self.array_buffer(&data)?)?)
+      }
+      Event::ServerClose(peer, code, reason) => {
+        let pair = self.array(2)?;
+        self.set_index(pair, 0, self.peer(&peer)?)?;
+        let result = self.object()?;
+        self.set(result, "code", self.u32(code as u32)?)?;
+        self.set(result, "closeReason", self.string(&reason)?)?;
+        self.set_index(pair, 1, result)?;
+        (kind::SERVER_CLOSE, pair)
+      }
+      Event::ServerError(message) => {
+        let object = self.object()?;
+        self.set(object, "code", self.u32(200)?)?;
+        self.set(object, "message", self.string(&message)?)?;
+        (kind::SERVER_ERROR, object)
+      }
+    })
+  }
+
+  fn peer(self, peer: &Peer) -> napi::Result<sys::napi_value> {
+    let object = self.object()?;
+    self.set(object, "clientIP", self.string(&peer.ip)?)?;
+    self.set(object, "clientPort", self.u32(peer.port as u32)?)?;
+    Ok(object)
+  }
+
+  fn server_message(self, peer: &Peer, data: sys::napi_value) -> napi::Result<sys::napi_value> {
+    let object = self.object()?;
+    self.set(object, "clientConnection", self.peer(peer)?)?;
+    self.set(object, "data", data)?;
+    Ok(object)
+  }
+
+  fn undefined(self) -> napi::Result<sys::napi_value> {
+    let mut out = ptr::null_mut();
+    check!(unsafe { sys::napi_get_undefined(self.0, &mut out) });
+    Ok(out)
+  }
+
+  fn u32(self, value: u32) -> napi::Result<sys::napi_value> {
+    let mut out = ptr::null_mut();
+    check!(unsafe { sys::napi_create_uint32(self.0, value, &mut out) });
+    Ok(out)
+  }
+
+  fn i32(self, value: i32) -> napi::Result<sys::napi_value> {
+    let mut out = ptr::null_mut();
+    check!(unsafe { sys::napi_create_int32(self.0, value, &mut out) });
+    Ok(out)
+  }
+
+  fn string(self, s: &str) -> napi::Result<sys::napi_value> {
+    self.utf8(s.as_bytes())
+  }
+
+  /// A JS string from bytes that are valid UTF-8.
+  fn utf8(self, bytes: &[u8]) -> napi::Result<sys::napi_value> {
+    let mut out = ptr::null_mut();
+    check!(unsafe { sys::napi_create_string_utf8(self.0, bytes.as_ptr().cast(), bytes.len() as isize, &mut out) });
+    Ok(out)
+  }
+
+  fn array_buffer(self, bytes: &[u8]) -> napi::Result<sys::napi_value> {
+    let mut out = ptr::null_mut();
+    let mut data: *mut c_void = ptr::null_mut();
+    check!(unsafe { sys::napi_create_arraybuffer(self.0, bytes.len(), &mut data, &mut out) });
+    if !bytes.is_empty() {
+      // SAFETY: Node just allocated `bytes.len()` writable bytes at `data`.
+      unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), data.cast::<u8>(), bytes.len()) };
+    }
+    Ok(out)
+  }
+
+  fn object(self) -> napi::Result<sys::napi_value> {
+    let mut out = ptr::null_mut();
+    check!(unsafe { sys::napi_create_object(self.0, &mut out) });
+    Ok(out)
+  }
+
+  fn array(self, len: usize) -> napi::Result<sys::napi_value> {
+    let mut out = ptr::null_mut();
+    check!(unsafe { sys::napi_create_array_with_length(self.0, len, &mut out) });
+    Ok(out)
+  }
+
+  fn set(self, object: sys::napi_value, name: &str, value: sys::napi_value) -> napi::Result<()> {
+    let key = self.string(name)?;
+    check!(unsafe { sys::napi_set_property(self.0, object, key, value) });
+    Ok(())
+  }
+
+  fn set_index(self, array: sys::napi_value, index: u32, value: sys::napi_value) -> napi::Result<()> {
+    check!(unsafe { sys::napi_set_element(self.0, array, index, value) });
+    Ok(())
+  }
+}

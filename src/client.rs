@@ -1,0 +1,306 @@
+//! A client WebSocket object: the checks of `connect`, `send` and `close`, and the task that runs
+//! one session from DNS to the last event.
+
+use std::collections::VecDeque;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+
+use crate::errors::{ErrorCode, Failure};
+use crate::events::{Emitter, Event};
+use crate::handshake::{self, Answer, Upgraded};
+use crate::options::{ConnectOptions, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE};
+use crate::proxy;
+use crate::session::{self, Command, SessionEvents};
+use crate::target::Target;
+use crate::transport::{self, Transport};
+use crate::policy;
+
+/// Redirects followed before the attempt fails.
+const MAX_REDIRECTS: usize = 5;
+/// How long connecting (TCP, proxy, TLS, upgrade) may take.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(20);
+/// Initial read buffer of a connection: small, so idle connections stay cheap; it grows for large frames.
+const READ_BUFFER_BYTES: usize = 16 * 1024;
+/// Outgoing bytes buffered before tungstenite writes on its own (we flush after each batch anyway).
+const WRITE_BUFFER_BYTES: usize = 64 * 1024;
+
+const IDLE: u8 = 0;
+const CONNECTING: u8 = 1;
+const OPEN: u8 = 2;
+const CLOSING: u8 = 3;
+
+/// The native half of one JS `WebSocket`.
+pub struct Client {
+  shared: Arc<Shared>,
+}
+
+struct Shared {
+  state: AtomicU8,
+  /// The running session's command queue. Held while a session starts or ends, so that a new
+  /// `connect()` never overtakes the last events of the previous session.
+  session: Mutex<Option<UnboundedSender<Command>>>,
+  emitter: Emitter,
+}
+
+impl Shared {
+  fn session(&self) -> MutexGuard<'_, Option<UnboundedSender<Command>>> {
+    // A poisoned lock only means a panic elsewhere; the Option inside is still valid.
+    self.session.lock().unwrap_or_else(|e| e.into_inner())
+  }
+
+  /// Ends the session: the object may connect again, then the last events go out.
+  fn finish(&self, last: impl IntoIterator<Item = Event>) {
+    let mut session = self.session();
+    *session = None;
+    self.state.store(IDLE, Ordering::SeqCst);
+    for event in last {
+      self.emitter.emit(event);
+    }
+    self.emitter.emit(Event::Ended);
+  }
+}
+
+impl Client {
+  pub fn new(emitter: Emitter) -> Self {
+    Client { shared: Arc::new(Shared { state: AtomicU8::new(IDLE), session: Mutex::new(None), emitter }) }
+  }
+
+  /// Starts a session. The checks run in the contract's order: 201, 2302998, 2302002, 2302003,
+  /// 2302001 (401 was the JS layer's). Must be called inside the tokio runtime.
+  pub fn connect(&self, url: &str, options: ConnectOptions, network_allowed: bool) -> Result<(), ErrorCode> {
+    if !network_allowed {
+      return Err(ErrorCode::PermissionDenied);
+    }
+    let host = url::Url::parse(url).ok().and_then(|u| u.host_str().map(|h| h.trim_matches(['[', ']']).to_string()));
+    if !policy::host_allowed(host.as_deref().unwrap_or("")) {
+      return Err(ErrorCode::DomainNotAllowed);
+    }
+    let tls = &options.tls;
+    let cert_files = tls.client_cert.iter().flat_map(|c| [&c.cert_path, &c.key_path]);
+    if tls.ca_path.iter().chain(cert_files).any(|path| !path.exists()) {
+      return Err(ErrorCode::CertificateFileMissing);
+    }
+    let mut session = self.shared.session();
+    if self.shared.state.load(Ordering::SeqCst) != IDLE {
+      return Err(ErrorCode::ConnectionExists);
+    }
+    let target = Target::parse(url)?;
+    let (sender, commands) = mpsc::unbounded_channel();
+    *session = Some(sender);
+    self.shared.state.store(CONNECTING, Ordering::SeqCst);
+    drop(session);
+
+    let shared = self.shared.clone();
+    tokio::spawn(async move {
+      let run = AssertUnwindSafe(run_session(shared.clone(), target, options, commands));
+      if run.catch_unwind().await.is_err() {
+        // A bug of ours must end this connection visibly, never take the process down.
+        shared.finish([
+          Event::Error(Failure::new("internal error in the connection task")),
+          Event::Close { code: session::ABNORMAL_CODE, reason: session::LINK_DOWN.into() },
+        ]);
+      }
+    });
+    Ok(())
+  }
+
+  /// Queues a message; `2302999` when there is no session or its close has begun.
+  pub fn send(&self, message: Message) -> Result<(), ErrorCode> {
+    let session = self.shared.session();
+    match self.shared.state.load(Ordering::SeqCst) {
+      CONNECTING | OPEN => {}
+      _ => return Err(ErrorCode::Unknown),
+    }
+    let sender = session.as_ref().ok_or(ErrorCode::Unknown)?;
+    sender.send(Command::Send(message)).map_err(|_| ErrorCode::Unknown)
+  }
+
+  /// Starts the close handshake; `2302999` when there is no session or its close has begun.
+  pub fn close(&self, code: Option<u32>, reason: Option<&str>) -> Result<(), ErrorCode> {
+    let session = self.shared.session();
+    let state = self.shared.state.load(Ordering::SeqCst);
+    if state != CONNECTING && state != OPEN {
+      return Err(ErrorCode::Unknown);
+    }
+    let sender = session.as_ref().ok_or(ErrorCode::Unknown)?;
+    self.shared.state.store(CLOSING, Ordering::SeqCst);
+    sender
+      .send(Command::Close(close_code(code), close_reason(reason.unwrap_or(""))))
+      .map_err(|_| ErrorCode::Unknown)
+  }
+}
+
+/// Codes 1000–1003, 1007–1014 and 3000–4999 are sent as given; any other becomes 1000.
+pub fn close_code(code: Option<u32>) -> u16 {
+  match code {
+    Some(c @ (1000..=1003 | 1007..=1014 | 3000..=4999)) => c as u16,
+    _ => 1000,
+  }
+}
+
+/// A close reason fits in 123 bytes: longer ones are cut on a UTF-8 boundary.
+pub fn close_reason(reason: &str) -> String {
+  let mut end = reason.len().min(123);
+  while !reason.is_char_boundary(end) {
+    end -= 1;
+  }
+  reason[..end].to_string()
+}
+
+/// The tungstenite configuration for these receive limits.
+pub fn ws_config(max_message: Option<usize>, max_frame: Option<usize>) -> WebSocketConfig {
+  WebSocketConfig::default()
+    .read_buffer_size(READ_BUFFER_BYTES)
+    .write_buffer_size(WRITE_BUFFER_BYTES)
+    .max_message_size(Some(max_message.unwrap_or(DEFAULT_MAX_MESSAGE_SIZE)))
+    .max_frame_size(Some(max_frame.unwrap_or(DEFAULT_MAX_FRAME_SIZE)))
+}
+
+async fn run_session(shared: Arc<Shared>, target: Target, options: ConnectOptions, mut commands: UnboundedReceiver<Command>) {
+  let route = proxy::route(&options.proxy, &target);
+  let addrs = match transport::resolve(&target, route.as_ref()).await {
+    Ok(addrs) => addrs,
+    Err(failure) => {
+      shared.finish([Event::ConnectFailed(ErrorCode::Unknown), Event::Error(failure)]);
+      return;
+    }
+  };
+  shared.emitter.emit(Event::Connected);
+
+  // Connect, while keeping what JS asks meanwhile: sends wait for 'open', a close aborts.
+  let mut early = VecDeque::new();
+  let attempt = tokio::time::timeout(HANDSHAKE_TIMEOUT, establish(target, route, addrs, &options));
+  tokio::pin!(attempt);
+  let outcome = loop {
+    tokio::select! {
+      result = &mut attempt => break result.unwrap_or_else(|_| Err(Failure::new("timed out while connecting"))),
+      command = commands.recv() => match command {
+        Some(Command::Close(code, reason)) => {
+          shared.finish([Event::Close { code, reason }]);
+          return;
+        }
+        Some(send) => early.push_back(send),
+        None => {
+          shared.finish([]);
+          return;
+        }
+      },
+    }
+  };
+  let (ws, upgraded) = match outcome {
+    Ok(established) => established,
+    Err(failure) => {
+      shared.finish([Event::Error(failure)]);
+      return;
+    }
+  };
+
+  let opened = shared.state.compare_exchange(CONNECTING, OPEN, Ordering::SeqCst, Ordering::SeqCst).is_ok();
+  if opened {
+    let Upgraded { status, message, headers, protocol, .. } = upgraded;
+    shared.emitter.emit(Event::Headers(headers));
+    shared.emitter.emit(Event::Open { status, message, protocol });
+  }
+  // Otherwise close() came as the handshake finished: its command is queued, and the session
+  // performs the close handshake without ever reporting 'open'.
+  let mut reporter = Reporter { shared: shared.clone(), last: Vec::new() };
+  session::run(ws, commands, early, options.heartbeat, &mut reporter).await;
+  shared.finish(reporter.last);
+}
+
+/// TCP (through the proxy), TLS and the upgrade, following redirects.
+async fn establish(
+  mut target: Target,
+  mut route: Option<proxy::Route>,
+  mut addrs: Vec<std::net::SocketAddr>,
+  options: &ConnectOptions,
+) -> Result<(WebSocketStream<Transport>, Upgraded), Failure> {
+  let mut redirects = 0;
+  loop {
+    let mut stream = transport::open(&addrs, route.as_ref(), &target, &options.tls).await?;
+    match handshake::upgrade(&mut stream, &target, options).await? {
+      Answer::Upgraded(mut upgraded) => {
+        let leftover = std::mem::take(&mut upgraded.leftover);
+        let config = ws_config(options.max_message_size, options.max_frame_size);
+        let ws = WebSocketStream::from_partially_read(stream, leftover, Role::Client, Some(config)).await;
+        return Ok((ws, upgraded));
+      }
+      Answer::Redirect(status, location) => {
+        redirects += 1;
+        if redirects > MAX_REDIRECTS {
+          return Err(Failure::with_status(status, format!("too many redirects (more than {MAX_REDIRECTS})")));
+        }
+        target = target
+          .redirect(&location)
+          .ok_or_else(|| Failure::with_status(status, format!("cannot follow redirect to {location:?}")))?;
+        route = proxy::route(&options.proxy, &target);
+        addrs = transport::resolve(&target, route.as_ref()).await?;
+      }
+    }
+  }
+}
+
+/// Turns what the session reports into the object's events.
+struct Reporter {
+  shared: Arc<Shared>,
+  /// The closing events, sent together with the end of the session.
+  last: Vec<Event>,
+}
+
+impl SessionEvents for Reporter {
+  fn message(&mut self, message: Message) {
+    match message {
+      Message::Text(text) => self.shared.emitter.emit(Event::Text(text.into())),
+      Message::Binary(data) => self.shared.emitter.emit(Event::Binary(data)),
+      _ => {}
+    }
+  }
+
+  fn peer_closing(&mut self) {
+    self.shared.state.store(CLOSING, Ordering::SeqCst);
+  }
+
+  fn error(&mut self, failure: Failure) {
+    self.shared.state.store(CLOSING, Ordering::SeqCst);
+    self.last.push(Event::Error(failure));
+  }
+
+  fn close(&mut self, code: u16, reason: String) {
+    self.last.push(Event::Close { code, reason });
+  }
+
+  fn abandoned(&self) -> bool {
+    self.shared.emitter.is_closed()
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn close_codes_outside_the_allowed_ranges_become_1000() {
+    for (given, sent) in [(1000, 1000), (1003, 1003), (1004, 1000), (1005, 1000), (1006, 1000), (1007, 1007), (1014, 1014), (1015, 1000), (2999, 1000), (3000, 3000), (4999, 4999), (5000, 1000), (0, 1000)] {
+      assert_eq!(close_code(Some(given)), sent, "{given}");
+    }
+    assert_eq!(close_code(None), 1000);
+  }
+
+  #[test]
+  fn close_reason_is_cut_to_123_bytes_on_a_char_boundary() {
+    assert_eq!(close_reason(&"a".repeat(200)).len(), 123);
+    let euros = "€".repeat(50); // 3 bytes each
+    let cut = close_reason(&euros);
+    assert_eq!(cut.len(), 123);
+    let mixed = format!("ab{}", "€".repeat(50));
+    assert_eq!(close_reason(&mixed).len(), 122);
+  }
+}

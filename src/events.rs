@@ -1,0 +1,83 @@
+//! What a connection tells its JS object, in the order it happened.
+//!
+//! Every connection task pushes its events into one ordered queue per JS environment (see
+//! `binding::dispatch`); nothing else calls into JS. A connection's events keep their order, and the
+//! result of `connect()` travels on the same path as the events that follow it.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::errors::{ErrorCode, Failure};
+
+/// A response header: its lower-cased name and every value it was sent with, in order.
+pub type Header = (String, Vec<String>);
+
+/// One event of a client connection.
+#[derive(Debug)]
+pub enum Event {
+  /// `connect()` settles with `true`: the attempt has started (DNS done).
+  Connected,
+  /// `connect()` rejects with this code (e.g. the host does not resolve).
+  ConnectFailed(ErrorCode),
+  /// 'headerReceive': the upgrade response's headers.
+  Headers(Vec<Header>),
+  /// 'open' then 'openInfo'.
+  Open { status: u16, message: String, protocol: Option<String> },
+  /// 'message' with a string (these bytes, valid UTF-8), then 'dataEnd'.
+  Text(Bytes),
+  /// 'message' with an ArrayBuffer, then 'dataEnd'.
+  Binary(Bytes),
+  /// 'error' `{code: 200, data, message}`.
+  Error(Failure),
+  /// 'close' `{code, reason}`.
+  Close { code: u16, reason: String },
+  /// The session is over: the object may connect again and no longer keeps the process alive.
+  Ended,
+  /// Server: a client completed its handshake ('connect').
+  ServerConnect(Peer),
+  /// Server: a complete text message from a client ('messageReceive').
+  ServerText(Peer, Bytes),
+  /// Server: a complete binary message from a client ('messageReceive').
+  ServerBinary(Peer, Bytes),
+  /// Server: a client connection ended ('close').
+  ServerClose(Peer, u16, String),
+  /// Server: 'error' `{code: 200, message}`.
+  ServerError(String),
+}
+
+/// A client of the server, as JS names it: `{clientIP, clientPort}`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Peer {
+  pub ip: String,
+  pub port: u16,
+}
+
+/// Where events go: the per-environment queue that wakes JS.
+pub trait EventQueue: Send + Sync {
+  /// Queues `event` for the JS object registered as `target`.
+  fn push(&self, target: u32, event: Event);
+  /// True once the JS environment is gone (worker terminated): connections should stop.
+  fn is_closed(&self) -> bool;
+}
+
+/// A handle that emits the events of one JS object.
+#[derive(Clone)]
+pub struct Emitter {
+  target: u32,
+  queue: Arc<dyn EventQueue>,
+}
+
+impl Emitter {
+  pub fn new(target: u32, queue: Arc<dyn EventQueue>) -> Self {
+    Emitter { target, queue }
+  }
+
+  pub fn emit(&self, event: Event) {
+    self.queue.push(self.target, event);
+  }
+
+  pub fn is_closed(&self) -> bool {
+    self.queue.is_closed()
+  }
+}

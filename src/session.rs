@@ -1,0 +1,355 @@
+//! An open WebSocket connection: reads, writes, heartbeat and the close handshake, in one task.
+//!
+//! One task owns the stream and polls reading, writing and timers together, so reading never waits
+//! behind a write the peer does not take, and a TLS stream is never split across tasks.
+
+use std::collections::VecDeque;
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_util::{Sink, Stream};
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::time::{Instant, Sleep};
+use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError, ProtocolError};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+
+use crate::errors::Failure;
+use crate::options::Heartbeat;
+use crate::transport::Transport;
+
+/// How long we wait for the peer's answer to our close frame.
+pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long we keep echoing a peer's close before dropping the link.
+const CLOSE_ECHO_TIMEOUT: Duration = Duration::from_secs(3);
+/// The reason reported when the peer's close carries none, and for an abnormal loss.
+pub const LINK_DOWN: &str = "The link is down";
+/// The code reported for an abnormal loss (the runtime never reports 1006).
+pub const ABNORMAL_CODE: u16 = 1005;
+/// The reason tungstenite puts in place of a peer's close code that is not allowed on the wire.
+const REWRITTEN_CLOSE_REASON: &str = "Protocol violation";
+/// Commands taken from the queue before the written frames are flushed together.
+const WRITE_BATCH: usize = 256;
+
+/// What JS asks of a connection.
+#[derive(Debug)]
+pub enum Command {
+  Send(Message),
+  Close(u16, String),
+}
+
+/// What the session reports; the caller turns these into JS events.
+pub trait SessionEvents {
+  fn message(&mut self, message: Message);
+  /// The peer started the close handshake: no more sends.
+  fn peer_closing(&mut self);
+  fn error(&mut self, failure: Failure);
+  fn close(&mut self, code: u16, reason: String);
+  /// True when nobody is listening any more (the JS environment is gone).
+  fn abandoned(&self) -> bool;
+}
+
+enum Step {
+  Incoming(Message),
+  Failed(WsError),
+  Eof,
+  CloseRequested(u16, String),
+  CommandsGone,
+  Timer,
+}
+
+/// Runs an open connection until it ends; the last thing it reports is `close`.
+pub async fn run<E: SessionEvents>(
+  ws: WebSocketStream<Transport>,
+  commands: UnboundedReceiver<Command>,
+  early: VecDeque<Command>,
+  heartbeat: Heartbeat,
+  events: &mut E,
+) {
+  let mut s = Session {
+    ws,
+    commands,
+    early,
+    unflushed: false,
+    closing: None,
+    timer: Box::pin(tokio::time::sleep(Duration::from_secs(86400))),
+    ping_at: None,
+    pong_deadline: None,
+    close_deadline: None,
+    heartbeat,
+  };
+  s.arm_heartbeat();
+  s.run(events).await;
+}
+
+struct Session {
+  ws: WebSocketStream<Transport>,
+  commands: UnboundedReceiver<Command>,
+  /// Commands given before 'open', replayed first.
+  early: VecDeque<Command>,
+  unflushed: bool,
+  /// The code and reason of the close we sent.
+  closing: Option<(u16, String)>,
+  timer: Pin<Box<Sleep>>,
+  ping_at: Option<Instant>,
+  pong_deadline: Option<Instant>,
+  close_deadline: Option<Instant>,
+  heartbeat: Heartbeat,
+}
+
+impl Session {
+  async fn run<E: SessionEvents>(&mut self, events: &mut E) {
+    loop {
+      if events.abandoned() {
+        return;
+      }
+      let step = poll_fn(|cx| self.poll_step(cx)).await;
+      match step {
+        Step::Incoming(Message::Text(text)) => events.message(Message::Text(text)),
+        Step::Incoming(Message::Binary(data)) => events.message(Message::Binary(data)),
+        Step::Incoming(Message::Pong(_)) => self.arm_heartbeat(),
+        Step::Incoming(Message::Ping(_)) | Step::Incoming(Message::Frame(_)) => {}
+        Step::Incoming(Message::Close(frame)) => {
+          match self.closing.take() {
+            // The answer to our close.
+            Some((code, reason)) => events.close(code, reason),
+            None => {
+              events.peer_closing();
+              let (code, reason) = match frame {
+                Some(f) if !f.reason.is_empty() => (u16::from(f.code), f.reason.as_str().to_string()),
+                Some(f) => (u16::from(f.code), LINK_DOWN.to_string()),
+                None => (1000, LINK_DOWN.to_string()),
+              };
+              // tungstenite answers a close code that is not allowed on the wire with this 1002 and
+              // hands it to us in place of the peer's: a protocol violation, reported as one.
+              if code == 1002 && reason == REWRITTEN_CLOSE_REASON {
+                events.error(Failure::new("the peer sent a close code that is not allowed"));
+              }
+              self.finish_echo().await;
+              events.close(code, reason);
+            }
+          }
+          return;
+        }
+        Step::Failed(err) => {
+          self.fail(err, events).await;
+          return;
+        }
+        Step::Eof => {
+          match self.closing.take() {
+            Some((code, reason)) => events.close(code, reason),
+            None => {
+              events.error(Failure::new("connection closed without a close frame"));
+              events.close(ABNORMAL_CODE, LINK_DOWN.to_string());
+            }
+          }
+          return;
+        }
+        Step::CloseRequested(code, reason) => self.start_close(code, reason),
+        Step::CommandsGone => {
+          if self.closing.is_none() {
+            self.start_close(1001, String::new());
+          }
+        }
+        Step::Timer => {
+          let now = Instant::now();
+          if self.close_deadline.is_some_and(|d| d <= now) {
+            let (code, reason) = self.closing.take().unwrap_or((1000, String::new()));
+            events.close(code, reason);
+            return;
+          }
+          if self.pong_deadline.is_some_and(|d| d <= now) {
+            events.error(Failure::new(format!("no pong within {} s", self.heartbeat.timeout.as_secs())));
+            events.close(ABNORMAL_CODE, LINK_DOWN.to_string());
+            return;
+          }
+          if self.ping_at.is_some_and(|d| d <= now) {
+            self.ping_at = None;
+            if self.heartbeat.timeout.is_zero() {
+              // No pong wait: the runtime drops the link `interval` after the last pong, without a ping.
+              events.error(Failure::new("heartbeat expired"));
+              events.close(ABNORMAL_CODE, LINK_DOWN.to_string());
+              return;
+            }
+            if self.closing.is_none() {
+              self.early.push_back(Command::Send(Message::Ping(Default::default())));
+            }
+            self.pong_deadline = Some(now + self.heartbeat.timeout);
+          }
+          self.reset_timer();
+        }
+      }
+    }
+  }
+
+  /// One turn: write what JS queued, flush, then read; or a timer fired.
+  fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<Step> {
+    let mut written = 0;
+    while written < WRITE_BATCH {
+      let command = match self.early.pop_front() {
+        Some(command) => command,
+        None => match self.commands.poll_recv(cx) {
+          Poll::Ready(Some(command)) => command,
+          Poll::Ready(None) => {
+            if self.closing.is_none() {
+              return Poll::Ready(Step::CommandsGone);
+            }
+            break;
+          }
+          Poll::Pending => break,
+        },
+      };
+      match command {
+        Command::Close(code, reason) => return Poll::Ready(Step::CloseRequested(code, reason)),
+        Command::Send(message) => {
+          if self.closing.is_some() {
+            continue;
+          }
+          match Pin::new(&mut self.ws).poll_ready(cx) {
+            Poll::Ready(Ok(())) => {}
+            Poll::Ready(Err(e)) => return Poll::Ready(Step::Failed(e)),
+            Poll::Pending => {
+              self.early.push_front(Command::Send(message));
+              break;
+            }
+          }
+          if let Err(e) = Pin::new(&mut self.ws).start_send(message) {
+            return Poll::Ready(Step::Failed(e));
+          }
+          self.unflushed = true;
+          written += 1;
+        }
+      }
+    }
+    if written == WRITE_BATCH {
+      // More may be queued: come back after reading.
+      cx.waker().wake_by_ref();
+    }
+    if self.unflushed {
+      match Pin::new(&mut self.ws).poll_flush(cx) {
+        Poll::Ready(Ok(())) => self.unflushed = false,
+        Poll::Ready(Err(e)) => return Poll::Ready(Step::Failed(e)),
+        Poll::Pending => {}
+      }
+    }
+    match Pin::new(&mut self.ws).poll_next(cx) {
+      Poll::Ready(Some(Ok(message))) => return Poll::Ready(Step::Incoming(message)),
+      Poll::Ready(Some(Err(e))) => return Poll::Ready(Step::Failed(e)),
+      Poll::Ready(None) => return Poll::Ready(Step::Eof),
+      Poll::Pending => {}
+    }
+    if self.timer_armed() && self.timer.as_mut().poll(cx).is_ready() {
+      return Poll::Ready(Step::Timer);
+    }
+    Poll::Pending
+  }
+
+  fn start_close(&mut self, code: u16, reason: String) {
+    let frame = CloseFrame { code: CloseCode::from(code), reason: reason.clone().into() };
+    self.early.clear();
+    // The close frame goes out through the sink like any message; errors surface on the next step.
+    let _ = Pin::new(&mut self.ws).start_send(Message::Close(Some(frame)));
+    self.unflushed = true;
+    self.closing = Some((code, reason));
+    self.close_deadline = Some(Instant::now() + CLOSE_TIMEOUT);
+    self.ping_at = None;
+    self.pong_deadline = None;
+    self.reset_timer();
+  }
+
+  /// After the peer's close: send our echo and wait (briefly) for the peer to drop the link.
+  async fn finish_echo(&mut self) {
+    let _ = tokio::time::timeout(CLOSE_ECHO_TIMEOUT, async {
+      let _ = poll_fn(|cx| Pin::new(&mut self.ws).poll_flush(cx)).await;
+      while let Some(Ok(_)) = poll_fn(|cx| Pin::new(&mut self.ws).poll_next(cx)).await {}
+    })
+    .await;
+  }
+
+  /// The stream failed: a protocol violation gets its close frame, anything else is a lost link.
+  async fn fail<E: SessionEvents>(&mut self, err: WsError, events: &mut E) {
+    if let Some((code, why)) = violation(&err) {
+      if self.closing.is_none() {
+        let frame = CloseFrame { code: CloseCode::from(code), reason: why.clone().into() };
+        let _ = tokio::time::timeout(CLOSE_ECHO_TIMEOUT, async {
+          let _ = poll_fn(|cx| Pin::new(&mut self.ws).poll_ready(cx)).await;
+          let _ = Pin::new(&mut self.ws).start_send(Message::Close(Some(frame)));
+          let _ = poll_fn(|cx| Pin::new(&mut self.ws).poll_flush(cx)).await;
+        })
+        .await;
+      }
+      events.error(Failure::new(why.clone()));
+      events.close(code, why);
+      return;
+    }
+    match self.closing.take() {
+      // The peer dropped the link instead of answering our close: the close is done all the same.
+      Some((code, reason)) => events.close(code, reason),
+      None => {
+        events.error(describe_loss(&err));
+        events.close(ABNORMAL_CODE, LINK_DOWN.to_string());
+      }
+    }
+  }
+
+  fn arm_heartbeat(&mut self) {
+    self.pong_deadline = None;
+    self.ping_at = self.heartbeat.enabled().then(|| Instant::now() + self.heartbeat.interval);
+    self.reset_timer();
+  }
+
+  fn timer_armed(&self) -> bool {
+    self.ping_at.is_some() || self.pong_deadline.is_some() || self.close_deadline.is_some()
+  }
+
+  fn reset_timer(&mut self) {
+    let next = [self.ping_at, self.pong_deadline, self.close_deadline].into_iter().flatten().min();
+    if let Some(deadline) = next {
+      self.timer.as_mut().reset(deadline);
+    }
+  }
+}
+
+/// The close code and reason RFC 6455 asks for when the peer broke the protocol or a limit.
+fn violation(err: &WsError) -> Option<(u16, String)> {
+  match err {
+    WsError::Utf8(_) => Some((1007, "invalid UTF-8 in a text message".into())),
+    WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
+      Some((1009, format!("message too big: {size} bytes, the limit is {max_size}")))
+    }
+    WsError::Capacity(e) => Some((1009, format!("message too big: {e}"))),
+    WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
+    WsError::Protocol(p) => Some((1002, protocol_violation(p))),
+    _ => None,
+  }
+}
+
+fn protocol_violation(err: &ProtocolError) -> String {
+  match err {
+    ProtocolError::NonZeroReservedBits => "reserved bits set".into(),
+    ProtocolError::MaskedFrameFromServer => "masked frame from server".into(),
+    ProtocolError::FragmentedControlFrame => "fragmented control frame".into(),
+    ProtocolError::ControlFrameTooBig => "control frame too big".into(),
+    ProtocolError::UnknownControlFrameType(op) => format!("unknown control opcode {op}"),
+    ProtocolError::UnknownDataFrameType(op) => format!("unknown data opcode {op}"),
+    ProtocolError::UnexpectedContinueFrame => "continuation frame without a message".into(),
+    ProtocolError::ExpectedFragment(_) => "new data frame inside a fragmented message".into(),
+    ProtocolError::InvalidCloseSequence => "invalid close frame".into(),
+    ProtocolError::ReceivedAfterClosing => "frame after close".into(),
+    other => format!("protocol error: {other}"),
+  }
+}
+
+fn describe_loss(err: &WsError) -> Failure {
+  match err {
+    WsError::Io(e) => Failure::io("", e),
+    WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
+      Failure::new("connection closed without a close frame")
+    }
+    other => Failure::new(other.to_string()),
+  }
+}
