@@ -1,0 +1,9 @@
+// From api-reference.md: the example of on(type: 'dataEnd', callback: Callback<void>): void.
+// Unchanged. Run: see examples/README.md.
+
+import { webSocket } from '@kit.NetworkKit';
+
+let ws = webSocket.createWebSocket();
+ws.on('dataEnd', () => {
+  console.log("on dataEnd")
+});
