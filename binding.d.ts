@@ -33,8 +33,30 @@ export declare class NativeClient {
   close(code?: number | undefined | null, reason?: string | undefined | null): number
 }
 
+/** The native half of one JS `WebSocketServer`; its events reach JS as `target`. */
+export declare class NativeServer {
+  constructor(pump: EventPump, target: number)
+  /** Binds and starts accepting clients. */
+  start(config: NativeServerConfig): number
+  /** Stops the server; clients are closed with 1001. */
+  stop(): number
+  /** The listening port, or `null` when not running. */
+  port(): number | null
+  /** The open connections, or `null` when not running. */
+  connections(): Array<NativeConnection> | null
+  sendText(ip: string, port: number, text: string): number
+  sendBinary(ip: string, port: number, data: ArrayBuffer): number
+  close(ip: string, port: number, code?: number | undefined | null, reason?: string | undefined | null): number
+}
+
 /** The API reference's message for an error code (`""` for an unknown code). */
 export declare function errorMessage(code: number): string
+
+/** A client connection: `{clientIP, clientPort}`. */
+export interface NativeConnection {
+  clientIP: string
+  clientPort: number
+}
 
 /** The fields of `WebSocketRequestOptions`, flattened by `lib/arguments.js`. */
 export interface NativeConnectOptions {
@@ -59,4 +81,15 @@ export interface NativeConnectOptions {
   supportOriginPort?: boolean
   maxMessageSize?: number
   maxFrameSize?: number
+}
+
+/** `WebSocketServerConfig`, type-checked by `lib/server.js`. */
+export interface NativeServerConfig {
+  serverIp?: string
+  serverPort: number
+  maxConcurrentClientsNumber?: number
+  maxConnectionsForOneClient?: number
+  certPath?: string
+  keyPath?: string
+  protocol?: string
 }

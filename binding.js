@@ -837,4 +837,5 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.EventPump = nativeBinding.EventPump
 module.exports.NativeClient = nativeBinding.NativeClient
+module.exports.NativeServer = nativeBinding.NativeServer
 module.exports.errorMessage = nativeBinding.errorMessage

@@ -101,6 +101,12 @@ class Listeners {
     return this.table[type] !== undefined
   }
 
+  /** Calls the listener of `type` with two arguments of its own. */
+  emitPair(type, a, b) {
+    const listener = this.table[type]
+    if (listener !== undefined) invoke(listener, a, b, 2)
+  }
+
   emit(type, payload) {
     const listener = this.table[type]
     if (listener !== undefined) invoke(listener, this.types[type] === 1 ? payload : undefined, payload, this.types[type])

@@ -13,6 +13,7 @@ pub mod host_pattern;
 pub mod options;
 pub mod policy;
 pub mod proxy;
+pub mod server;
 pub mod session;
 pub mod target;
 pub mod tls;

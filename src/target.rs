@@ -112,7 +112,7 @@ mod tests {
 
   #[test]
   fn scheme_must_be_exactly_ws_or_wss_and_url_short() {
-    for bad in ["http://h/", "WS://h/", "h:80", "ws://", "ws:///path", ""] {
+    for bad in ["http://h/", "WS://h/", "h:80", "ws://", "ws://:80/", ""] {
       assert_eq!(Target::parse(bad), Err(ErrorCode::UrlError), "{bad}");
     }
     let long = format!("ws://h/{}", "a".repeat(1100));

@@ -4,6 +4,7 @@
 pub mod client;
 pub mod dispatch;
 pub mod options;
+pub mod server;
 
 use napi_derive::napi;
 
