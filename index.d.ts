@@ -556,12 +556,18 @@ export declare namespace webSocket {
     serverPort: number;
     /** With a certificate the server speaks TLS (`wss`). */
     serverCert?: ServerCert;
-    /** Most distinct client IP addresses connected at once; any positive number. Missing: 10. */
-    maxConcurrentClientsNumber: number;
+    /**
+     * Most distinct client IP addresses connected at once; any positive number. Default 10. (Required in
+     * the OpenHarmony d.ts.)
+     */
+    maxConcurrentClientsNumber?: number;
     /** Subprotocol the server accepts. */
     protocol?: string;
-    /** Most connections from one client IP address at once; any positive number. Missing: 10. */
-    maxConnectionsForOneClient: number;
+    /**
+     * Most connections from one client IP address at once; any positive number. Default 10. (Required in
+     * the OpenHarmony d.ts.)
+     */
+    maxConnectionsForOneClient?: number;
   }
 
   /** One client connection of a {@link WebSocketServer}, identified by the client's address and port. */
@@ -647,10 +653,17 @@ export declare namespace webSocket {
      * @returns a Promise of `true`.
      */
     stop(): Promise<boolean>;
+    /**
+     * The port the server listens on, useful after `start` with `serverPort: 0`. (An extension of this
+     * package.)
+     *
+     * @returns `{ port }` while the server runs, else `null`.
+     */
+    address(): { port: number } | null;
 
     /**
      * Listens for 'error': a connection was refused or lost, or an internal failure. The listener gets one
-     * argument, `{ code: 200 }`.
+     * argument, `{ code: 200, message: "<cause>" }`.
      *
      * @param type - 'error'.
      * @param callback - the listener; replaces the previous 'error' listener.
