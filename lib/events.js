@@ -29,10 +29,52 @@ const targets = new Map()
 let nextTarget = 1
 let active = 0
 
+/**
+ * Batches not yet fully delivered, oldest first. Delivery pauses (and resumes from `setImmediate`)
+ * after an event that settles a `connect()`, so its callback or promise runs before the events that
+ * follow it, and after a listener threw, so the exception reaches Node before the next event.
+ */
+const backlog = []
+let position = 0
+/** The exception a listener threw during the current event, rethrown once the event is delivered. */
+let thrown = null
+let paused = false
+
 function dispatch(batch) {
-  for (let i = 0; i < batch.length; i += 3) {
-    const target = targets.get(batch[i])
-    if (target !== undefined) target.handleEvent(batch[i + 1], batch[i + 2])
+  backlog.push(batch)
+  if (backlog.length === 1 && !paused) deliver()
+}
+
+function resume() {
+  paused = false
+  deliver()
+}
+
+function deliver() {
+  while (backlog.length > 0) {
+    const batch = backlog[0]
+    while (position < batch.length) {
+      const i = position
+      position += 3
+      const target = targets.get(batch[i])
+      const pause = target !== undefined && target.handleEvent(batch[i + 1], batch[i + 2]) === true
+      if (pause || thrown !== null) {
+        if (position >= batch.length) {
+          backlog.shift()
+          position = 0
+        }
+        paused = true
+        setImmediate(resume)
+        if (thrown !== null) {
+          const err = thrown
+          thrown = null
+          throw err
+        }
+        return
+      }
+    }
+    backlog.shift()
+    position = 0
   }
 }
 
@@ -55,13 +97,17 @@ function deactivate(id, stillActive) {
   if (--active === 0) pump.keepAlive(false)
 }
 
-/** Calls a listener with `this === undefined`; an exception goes to Node, later events still flow. */
+/**
+ * Calls a listener with `this === undefined`. An exception is kept and rethrown by `deliver` once the
+ * current event is done, so it reaches Node as `uncaughtException` and later events still flow.
+ */
 function invoke(listener, a, b, argc) {
   try {
     if (argc === 1) listener(a)
     else listener(a, b)
   } catch (err) {
-    process.nextTick(rethrow, err)
+    if (thrown === null) thrown = err
+    else process.nextTick(rethrow, err)
   }
 }
 

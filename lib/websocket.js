@@ -83,7 +83,10 @@ class WebSocket {
     this.#listeners.off(args)
   }
 
-  /** @internal Called by the event router with this object's events, in order. */
+  /**
+   * @internal Called by the event router with this object's events, in order. Returns `true` when
+   * delivery should pause until pending callbacks and promise reactions have run.
+   */
   handleEvent(kind, payload) {
     const listeners = this.#listeners
     switch (kind) {
@@ -97,10 +100,11 @@ class WebSocket {
         break
       case Kind.CONNECTED:
         this.#connecting.shift()?.(0)
-        break
+        // Pause delivery so that connect's callback or promise runs before the events after it.
+        return true
       case Kind.CONNECT_FAILED:
         this.#connecting.shift()?.(payload)
-        break
+        return true
       case Kind.HEADERS:
         listeners.emit('headerReceive', payload)
         break
