@@ -47,7 +47,19 @@ class WebSocket {
   }
 
   /** Sends a string as one text message or an ArrayBuffer as one binary message. */
-  send(...args) {
+  send(data, callback) {
+    // The common shapes, `send(data)` and `send(data, cb)`, without allocating the argument list.
+    const argc = arguments.length
+    if (argc <= 2 && (callback === undefined || typeof callback === 'function')) {
+      let code
+      if (typeof data === 'string') code = this.#native.sendText(data)
+      else if (data instanceof ArrayBuffer) code = this.#native.sendBinary(data)
+      if (code !== undefined) return settleNow(callback, code)
+    }
+    return this.#sendChecked(Array.prototype.slice.call(arguments))
+  }
+
+  #sendChecked(args) {
     const { callback, rest } = splitArguments(args)
     let data
     try {
