@@ -12,4 +12,5 @@ const TlsProtocol = Object.freeze({ TLS_V_1_0: 0, TLS_V_1_1: 1, TLS_V_1_2: 2, TL
 /** The `@ohos.net.webSocket` namespace. */
 const webSocket = { createWebSocket, createWebSocketServer, TlsProtocol }
 
-module.exports = { webSocket, createWebSocket, createWebSocketServer, TlsProtocol }
+// `default` serves TypeScript's CommonJS output of `import webSocket from 'ohos-websocket'`.
+module.exports = { webSocket, createWebSocket, createWebSocketServer, TlsProtocol, default: webSocket }

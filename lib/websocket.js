@@ -26,6 +26,10 @@ class WebSocket {
   #connecting = []
   /** Sessions started and not yet ended (a new one may start before the old one's last event). */
   #sessions = 0
+  /** JS has seen 'open' for the current session. */
+  #opened = false
+  /** close() came before JS saw 'open': the session's 'headerReceive', 'open' and 'openInfo' are dropped. */
+  #closedBeforeOpen = false
 
   /** Connects to `url` (`ws://` or `wss://`); the outcome is reported by 'open' or 'error'. */
   connect(...args) {
@@ -42,6 +46,8 @@ class WebSocket {
       if (code !== 0) return done(code)
       this.#connecting.push(done)
       this.#sessions += 1
+      this.#opened = false
+      this.#closedBeforeOpen = false
       activate(this.#id, this)
     })
   }
@@ -82,7 +88,11 @@ class WebSocket {
       if (err instanceof ParameterError) return parameterError(callback)
       throw err
     }
-    return settleNow(callback, this.#native.close(options.code, options.reason))
+    const code = this.#native.close(options.code, options.reason)
+    // The native side may have opened already, with 'open' still on its way: from the caller's
+    // point of view the close came first, so that 'open' must not be reported.
+    if (code === 0 && !this.#opened) this.#closedBeforeOpen = true
+    return settleNow(callback, code)
   }
 
   /** Registers the listener of an event type, replacing the previous one. */
@@ -104,8 +114,9 @@ class WebSocket {
     switch (kind) {
       case Kind.TEXT:
       case Kind.BINARY:
-        // Without a 'message' listener a message is dropped, and so is its 'dataEnd'.
-        if (listeners.has('message')) {
+        // Without a 'message' listener a message is dropped, and so is its 'dataEnd'; so are the
+        // messages of a session closed before its 'open'.
+        if (listeners.has('message') && !this.#closedBeforeOpen) {
           listeners.emit('message', payload)
           listeners.emit('dataEnd', undefined)
         }
@@ -118,9 +129,11 @@ class WebSocket {
         this.#connecting.shift()?.(payload)
         return true
       case Kind.HEADERS:
-        listeners.emit('headerReceive', payload)
+        if (!this.#closedBeforeOpen) listeners.emit('headerReceive', payload)
         break
       case Kind.OPEN:
+        if (this.#closedBeforeOpen) break
+        this.#opened = true
         listeners.emit('open', { status: payload.status, message: payload.message })
         listeners.emit('openInfo', payload)
         break
