@@ -1,0 +1,48 @@
+// Node scripts run as child processes: for what must be seen from outside a process (exit,
+// uncaughtException, globalThis) or needs its own environment.
+import { spawn } from 'node:child_process'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+/** `file://` URL of the package entry, for `import` inside child scripts. */
+export const INDEX_URL = pathToFileURL(path.join(ROOT, 'index.js')).href
+
+/**
+ * Runs `source` as an ES module in a new Node process (cwd = repo root, so `ohos-websocket`
+ * resolves to this package by self-reference). Resolves with `{code, signal, stdout, stderr,
+ * timedOut, ms}`; the process is killed after `timeout` ms (timedOut = true) and at teardown.
+ * `onStdout(chunk, child)` sees the output as it comes.
+ */
+export function runNode(t, source, { args = [], nodeArgs = [], env = {}, timeout = 10000, onStdout } = {}) {
+  const started = Date.now()
+  const child = spawn(process.execPath, [...nodeArgs, '--input-type=module', '-e', source, '--', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  let timedOut = false
+  child.stdout.on('data', (d) => {
+    stdout += d
+    onStdout?.(String(d), child)
+  })
+  child.stderr.on('data', (d) => (stderr += d))
+  const timer = setTimeout(() => {
+    timedOut = true
+    child.kill('SIGKILL')
+  }, timeout)
+  const done = new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer)
+      // Let the pipes drain.
+      setImmediate(() => resolve({ code, signal, stdout, stderr, timedOut, ms: Date.now() - started }))
+    })
+  })
+  t?.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  })
+  done.child = child
+  return Object.assign(done, { child })
+}
