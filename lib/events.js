@@ -80,6 +80,24 @@ function deliver() {
 
 const pump = new EventPump(dispatch)
 
+let flushScheduled = false
+
+function flushSends() {
+  flushScheduled = false
+  pump.flushSends()
+}
+
+/**
+ * Sends only queue; the connections are woken once, after the current JS turn, so a burst of sends
+ * goes out in one write.
+ */
+function scheduleFlush() {
+  if (!flushScheduled) {
+    flushScheduled = true
+    queueMicrotask(flushSends)
+  }
+}
+
 /** A fresh id for an object's events. */
 function newTarget() {
   return nextTarget++
@@ -159,4 +177,4 @@ class Listeners {
   }
 }
 
-module.exports = { Kind, Listeners, pump, newTarget, activate, deactivate }
+module.exports = { Kind, Listeners, pump, scheduleFlush, newTarget, activate, deactivate }

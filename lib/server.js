@@ -3,7 +3,7 @@
 
 const { NativeServer } = require('../binding.js')
 const { settleNow, parameterError, splitArguments } = require('./conventions.js')
-const { Kind, Listeners, pump, newTarget, activate, deactivate } = require('./events.js')
+const { Kind, Listeners, pump, scheduleFlush, newTarget, activate, deactivate } = require('./events.js')
 const { isArrayBuffer } = require('node:util').types
 const { UNKNOWN_ERROR, businessError } = require('./errors.js')
 
@@ -95,6 +95,7 @@ class WebSocketServer {
     const code = isString(data)
       ? native.sendText(connection.clientIP, connection.clientPort, data)
       : native.sendBinary(connection.clientIP, connection.clientPort, data)
+    if (code === 0) scheduleFlush()
     return settleNow(callback, code)
   }
 

@@ -4,7 +4,7 @@
 const { NativeClient } = require('../binding.js')
 const { splitArguments, settle, settleNow, parameterError } = require('./conventions.js')
 const { ParameterError, connectArguments, sendArguments, closeArguments, networkAllowed } = require('./arguments.js')
-const { Kind, Listeners, pump, newTarget, activate, deactivate } = require('./events.js')
+const { Kind, Listeners, pump, scheduleFlush, newTarget, activate, deactivate } = require('./events.js')
 
 /** Event names and their listener arity: 2 → `(undefined, payload)`, 1 → `(payload)`. */
 const CLIENT_EVENTS = Object.freeze({
@@ -60,7 +60,10 @@ class WebSocket {
       let code
       if (typeof data === 'string') code = this.#native.sendText(data)
       else if (data instanceof ArrayBuffer) code = this.#native.sendBinary(data)
-      if (code !== undefined) return settleNow(callback, code)
+      if (code !== undefined) {
+        if (code === 0) scheduleFlush()
+        return settleNow(callback, code)
+      }
     }
     return this.#sendChecked(Array.prototype.slice.call(arguments))
   }
@@ -75,6 +78,7 @@ class WebSocket {
       throw err
     }
     const code = typeof data === 'string' ? this.#native.sendText(data) : this.#native.sendBinary(data)
+    if (code === 0) scheduleFlush()
     return settleNow(callback, code)
   }
 

@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use futures_util::FutureExt;
-use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
@@ -18,7 +17,7 @@ use crate::events::{Emitter, Event};
 use crate::handshake::{self, Answer, Upgraded};
 use crate::options::{ConnectOptions, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE};
 use crate::proxy;
-use crate::session::{self, Command, SessionEvents};
+use crate::session::{self, Command, Outbox, SessionEvents};
 use crate::target::Target;
 use crate::transport::{self, Transport};
 use crate::policy;
@@ -46,12 +45,12 @@ struct Shared {
   state: AtomicU8,
   /// The running session's command queue. Held while a session starts or ends, so that a new
   /// `connect()` never overtakes the last events of the previous session.
-  session: Mutex<Option<UnboundedSender<Command>>>,
+  session: Mutex<Option<Arc<Outbox>>>,
   emitter: Emitter,
 }
 
 impl Shared {
-  fn session(&self) -> MutexGuard<'_, Option<UnboundedSender<Command>>> {
+  fn session(&self) -> MutexGuard<'_, Option<Arc<Outbox>>> {
     // A poisoned lock only means a panic elsewhere; the Option inside is still valid.
     self.session.lock().unwrap_or_else(|e| e.into_inner())
   }
@@ -93,14 +92,14 @@ impl Client {
       return Err(ErrorCode::ConnectionExists);
     }
     let target = Target::parse(url)?;
-    let (sender, commands) = mpsc::unbounded_channel();
-    *session = Some(sender);
+    let outbox = Arc::new(Outbox::default());
+    *session = Some(outbox.clone());
     self.shared.state.store(CONNECTING, Ordering::SeqCst);
     drop(session);
 
     let shared = self.shared.clone();
     tokio::spawn(async move {
-      let run = AssertUnwindSafe(run_session(shared.clone(), target, options, commands));
+      let run = AssertUnwindSafe(run_session(shared.clone(), target, options, outbox));
       if run.catch_unwind().await.is_err() {
         // A bug of ours must end this connection visibly, never take the process down.
         shared.finish([
@@ -112,15 +111,19 @@ impl Client {
     Ok(())
   }
 
-  /// Queues a message; `2302999` when there is no session or its close has begun.
+  /// Queues a message; `2302999` when there is no session or its close has begun. The connection's
+  /// task is woken when JS flushes its sends (`EventPump.flushSends`).
   pub fn send(&self, message: Message) -> Result<(), ErrorCode> {
     let session = self.shared.session();
     match self.shared.state.load(Ordering::SeqCst) {
       CONNECTING | OPEN => {}
       _ => return Err(ErrorCode::Unknown),
     }
-    let sender = session.as_ref().ok_or(ErrorCode::Unknown)?;
-    sender.send(Command::Send(message)).map_err(|_| ErrorCode::Unknown)
+    let outbox = session.as_ref().ok_or(ErrorCode::Unknown)?;
+    if outbox.push(Command::Send(message)) {
+      self.shared.emitter.request_wake(outbox.clone());
+    }
+    Ok(())
   }
 
   /// Starts the close handshake; `2302999` when there is no session or its close has begun.
@@ -130,11 +133,11 @@ impl Client {
     if state != CONNECTING && state != OPEN {
       return Err(ErrorCode::Unknown);
     }
-    let sender = session.as_ref().ok_or(ErrorCode::Unknown)?;
+    let outbox = session.as_ref().ok_or(ErrorCode::Unknown)?;
     self.shared.state.store(CLOSING, Ordering::SeqCst);
-    sender
-      .send(Command::Close(close_code(code), close_reason(reason.unwrap_or(""))))
-      .map_err(|_| ErrorCode::Unknown)
+    outbox.push(Command::Close(close_code(code), close_reason(reason.unwrap_or(""))));
+    outbox.wake();
+    Ok(())
   }
 }
 
@@ -164,7 +167,7 @@ pub fn ws_config(max_message: Option<usize>, max_frame: Option<usize>) -> WebSoc
     .max_frame_size(Some(max_frame.unwrap_or(DEFAULT_MAX_FRAME_SIZE)))
 }
 
-async fn run_session(shared: Arc<Shared>, target: Target, options: ConnectOptions, mut commands: UnboundedReceiver<Command>) {
+async fn run_session(shared: Arc<Shared>, target: Target, options: ConnectOptions, outbox: Arc<Outbox>) {
   let route = proxy::route(&options.proxy, &target);
   let addrs = match transport::resolve(&target, route.as_ref()).await {
     Ok(addrs) => addrs,
@@ -182,17 +185,14 @@ async fn run_session(shared: Arc<Shared>, target: Target, options: ConnectOption
   let outcome = loop {
     tokio::select! {
       result = &mut attempt => break result.unwrap_or_else(|_| Err(Failure::new("timed out while connecting"))),
-      command = commands.recv() => match command {
-        Some(Command::Close(code, reason)) => {
-          shared.finish([Event::Close { code, reason }]);
+      _ = std::future::poll_fn(|cx| if outbox.poll_take(cx, &mut early) { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }) => {
+        if let Some(at) = early.iter().position(|c| matches!(c, Command::Close(..))) {
+          if let Some(Command::Close(code, reason)) = early.remove(at) {
+            shared.finish([Event::Close { code, reason }]);
+          }
           return;
         }
-        Some(send) => early.push_back(send),
-        None => {
-          shared.finish([]);
-          return;
-        }
-      },
+      }
     }
   };
   let (ws, upgraded) = match outcome {
@@ -211,9 +211,11 @@ async fn run_session(shared: Arc<Shared>, target: Target, options: ConnectOption
   }
   // Otherwise close() came as the handshake finished: its command is queued, and the session
   // performs the close handshake without ever reporting 'open'.
-  let mut reporter = Reporter { shared: shared.clone(), last: Vec::new() };
-  session::run(ws, commands, early, options.heartbeat, &mut reporter).await;
-  shared.finish(reporter.last);
+  let mut reporter = Reporter { shared: shared.clone(), batch: Vec::new(), last: Vec::new() };
+  session::run(ws, outbox, early, options.heartbeat, &mut reporter).await;
+  let mut last = std::mem::take(&mut reporter.batch);
+  last.append(&mut reporter.last);
+  shared.finish(last);
 }
 
 /// TCP (through the proxy), TLS and the upgrade, following redirects.
@@ -251,6 +253,8 @@ async fn establish(
 /// Turns what the session reports into the object's events.
 struct Reporter {
   shared: Arc<Shared>,
+  /// Messages not yet handed to the dispatcher.
+  batch: Vec<Event>,
   /// The closing events, sent together with the end of the session.
   last: Vec<Event>,
 }
@@ -258,9 +262,15 @@ struct Reporter {
 impl SessionEvents for Reporter {
   fn message(&mut self, message: Message) {
     match message {
-      Message::Text(text) => self.shared.emitter.emit(Event::Text(text.into())),
-      Message::Binary(data) => self.shared.emitter.emit(Event::Binary(data)),
+      Message::Text(text) => self.batch.push(Event::Text(text.into())),
+      Message::Binary(data) => self.batch.push(Event::Binary(data)),
       _ => {}
+    }
+  }
+
+  fn flush(&mut self) {
+    if !self.batch.is_empty() {
+      self.shared.emitter.emit_all(std::mem::take(&mut self.batch));
     }
   }
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::errors::{ErrorCode, Failure};
+use crate::session::Outbox;
 
 /// A response header: its lower-cased name and every value it was sent with, in order.
 pub type Header = (String, Vec<String>);
@@ -57,6 +58,10 @@ pub struct Peer {
 pub trait EventQueue: Send + Sync {
   /// Queues `event` for the JS object registered as `target`.
   fn push(&self, target: u32, event: Event);
+  /// Queues several events of `target` at once, in order.
+  fn push_all(&self, target: u32, events: Vec<Event>);
+  /// Wakes `outbox` when JS flushes the sends of its current turn.
+  fn request_wake(&self, outbox: Arc<Outbox>);
   /// True once the JS environment is gone (worker terminated): connections should stop.
   fn is_closed(&self) -> bool;
 }
@@ -75,6 +80,14 @@ impl Emitter {
 
   pub fn emit(&self, event: Event) {
     self.queue.push(self.target, event);
+  }
+
+  pub fn emit_all(&self, events: Vec<Event>) {
+    self.queue.push_all(self.target, events);
+  }
+
+  pub fn request_wake(&self, outbox: Arc<Outbox>) {
+    self.queue.request_wake(outbox);
   }
 
   pub fn is_closed(&self) -> bool {

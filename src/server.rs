@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use futures_util::FutureExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
@@ -18,7 +17,7 @@ use crate::client::{close_code, close_reason, ws_config};
 use crate::errors::{ErrorCode, Failure};
 use crate::events::{Emitter, Event, Peer};
 use crate::options::Heartbeat;
-use crate::session::{self, Command, SessionEvents};
+use crate::session::{self, Command, Outbox, SessionEvents};
 use crate::transport::Transport;
 
 /// Limits applied when the config leaves one out.
@@ -72,7 +71,7 @@ struct RegistryInner {
 }
 
 struct Connection {
-  commands: UnboundedSender<Command>,
+  outbox: Arc<Outbox>,
   closing: bool,
 }
 
@@ -147,7 +146,8 @@ impl Server {
     for (_, connection) in registry.connections.iter_mut() {
       if !connection.closing {
         connection.closing = true;
-        let _ = connection.commands.send(Command::Close(GOING_AWAY.0, GOING_AWAY.1.to_string()));
+        connection.outbox.push(Command::Close(GOING_AWAY.0, GOING_AWAY.1.to_string()));
+        connection.outbox.wake();
       }
     }
     Ok(())
@@ -167,7 +167,10 @@ impl Server {
       if connection.closing {
         return Err(ErrorCode::Unknown);
       }
-      connection.commands.send(Command::Send(message)).map_err(|_| ErrorCode::Unknown)
+      if connection.outbox.push(Command::Send(message)) {
+        self.shared.emitter.request_wake(connection.outbox.clone());
+      }
+      Ok(())
     })
   }
 
@@ -178,8 +181,9 @@ impl Server {
         return Err(ErrorCode::Unknown);
       }
       connection.closing = true;
-      let command = Command::Close(close_code(code), close_reason(reason.unwrap_or("")));
-      connection.commands.send(command).map_err(|_| ErrorCode::Unknown)
+      connection.outbox.push(Command::Close(close_code(code), close_reason(reason.unwrap_or(""))));
+      connection.outbox.wake();
+      Ok(())
     })
   }
 
@@ -271,8 +275,8 @@ impl ConnectionTask {
     if let Err(why) = &admitted {
       self.shared.emitter.emit(Event::ServerError(why.clone()));
     }
-    let (sender, commands) = mpsc::unbounded_channel();
-    let handshake = self.handshake(stream, admitted.is_ok(), sender);
+    let outbox = Arc::new(Outbox::default());
+    let handshake = self.handshake(stream, admitted.is_ok(), outbox.clone());
     let accepted = tokio::time::timeout(std::time::Duration::from_secs(20), handshake).await;
     let ws = match accepted {
       Ok(Ok(ws)) => ws,
@@ -292,19 +296,25 @@ impl ConnectionTask {
       }
     };
     self.shared.emitter.emit(Event::ServerConnect(self.peer.clone()));
-    let mut reporter = Reporter { emitter: self.shared.emitter.clone(), peer: self.peer.clone(), registry: self.registry.clone() };
+    let mut reporter = Reporter {
+      emitter: self.shared.emitter.clone(),
+      peer: self.peer.clone(),
+      registry: self.registry.clone(),
+      batch: Vec::new(),
+    };
     let off = Heartbeat::from_seconds(Some(0.0), None);
-    session::run(ws, commands, Default::default(), off, &mut reporter).await;
+    session::run(ws, outbox, Default::default(), off, &mut reporter).await;
+    reporter.flush();
     self.forget();
   }
 
   /// Registers the connection: done as the handshake is answered, so that a client that sees its
   /// 'open' finds itself in `listAllConnections()`.
-  fn register(registry: &Registry, peer: Peer, commands: UnboundedSender<Command>, stopped: bool) {
+  fn register(registry: &Registry, peer: Peer, outbox: Arc<Outbox>, stopped: bool) {
     if stopped {
-      let _ = commands.send(Command::Close(GOING_AWAY.0, GOING_AWAY.1.to_string()));
+      outbox.push(Command::Close(GOING_AWAY.0, GOING_AWAY.1.to_string()));
     }
-    registry.lock().connections.push((peer, Connection { commands, closing: stopped }));
+    registry.lock().connections.push((peer, Connection { outbox, closing: stopped }));
   }
 
   /// Removes the connection and frees its place under the limits.
@@ -317,7 +327,7 @@ impl ConnectionTask {
     &self,
     stream: TcpStream,
     admitted: bool,
-    commands: UnboundedSender<Command>,
+    outbox: Arc<Outbox>,
   ) -> Result<tokio_tungstenite::WebSocketStream<Transport>, Failure> {
     let transport = match &self.tls {
       Some(acceptor) => Transport::ServerTls(Box::new(
@@ -341,7 +351,7 @@ impl ConnectionTask {
           }
         }
       }
-      ConnectionTask::register(&registry, peer, commands, *stopped.borrow());
+      ConnectionTask::register(&registry, peer, outbox, *stopped.borrow());
       Ok(response)
     };
     let config = ws_config(None, None);
@@ -366,14 +376,22 @@ struct Reporter {
   emitter: Emitter,
   peer: Peer,
   registry: Arc<Registry>,
+  /// Messages not yet handed to the dispatcher.
+  batch: Vec<Event>,
 }
 
 impl SessionEvents for Reporter {
   fn message(&mut self, message: Message) {
     match message {
-      Message::Text(text) => self.emitter.emit(Event::ServerText(self.peer.clone(), text.into())),
-      Message::Binary(data) => self.emitter.emit(Event::ServerBinary(self.peer.clone(), data)),
+      Message::Text(text) => self.batch.push(Event::ServerText(self.peer.clone(), text.into())),
+      Message::Binary(data) => self.batch.push(Event::ServerBinary(self.peer.clone(), data)),
       _ => {}
+    }
+  }
+
+  fn flush(&mut self) {
+    if !self.batch.is_empty() {
+      self.emitter.emit_all(std::mem::take(&mut self.batch));
     }
   }
 
@@ -385,11 +403,13 @@ impl SessionEvents for Reporter {
   }
 
   fn error(&mut self, failure: Failure) {
+    self.flush();
     self.peer_closing();
     self.emitter.emit(Event::ServerError(format!("client {}:{}: {}", self.peer.ip, self.peer.port, failure.message)));
   }
 
   fn close(&mut self, code: u16, reason: String) {
+    self.flush();
     // The connection leaves the list before JS hears of its close.
     self.registry.lock().connections.retain(|(p, _)| *p != self.peer);
     self.emitter.emit(Event::ServerClose(self.peer.clone(), code, reason));

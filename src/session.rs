@@ -6,11 +6,13 @@
 use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures_util::{Sink, Stream};
-use tokio::sync::mpsc::UnboundedReceiver;
+use futures_util::task::AtomicWaker;
+use futures_util::{FutureExt, Sink, Stream};
 use tokio::time::{Instant, Sleep};
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError, ProtocolError};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -42,6 +44,44 @@ pub enum Command {
   Close(u16, String),
 }
 
+/// The commands JS gives a connection, waiting for its task.
+///
+/// Pushing does not wake the task: JS pushes every send of the current JS turn, then wakes each
+/// outbox once (`EventPump.flushSends`), so a burst of sends costs one wake-up, not one each.
+#[derive(Default)]
+pub struct Outbox {
+  queue: Mutex<VecDeque<Command>>,
+  waker: AtomicWaker,
+  /// A wake-up has been asked for and not yet given.
+  wake_requested: AtomicBool,
+}
+
+impl Outbox {
+  /// Queues a command; true when the caller must arrange a wake-up (none is pending yet).
+  pub fn push(&self, command: Command) -> bool {
+    self.queue.lock().unwrap_or_else(|e| e.into_inner()).push_back(command);
+    !self.wake_requested.swap(true, Ordering::AcqRel)
+  }
+
+  /// Wakes the connection's task to take what was pushed.
+  pub fn wake(&self) {
+    self.wake_requested.store(false, Ordering::Release);
+    self.waker.wake();
+  }
+
+  /// Moves every queued command to `into`; true when there were any. Registers the task for the
+  /// next wake-up first, so a push that races this call is never missed.
+  pub fn poll_take(&self, cx: &mut Context<'_>, into: &mut VecDeque<Command>) -> bool {
+    self.waker.register(cx.waker());
+    let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+    if queue.is_empty() {
+      return false;
+    }
+    into.append(&mut queue);
+    true
+  }
+}
+
 /// What the session reports; the caller turns these into JS events.
 pub trait SessionEvents {
   fn message(&mut self, message: Message);
@@ -51,6 +91,8 @@ pub trait SessionEvents {
   fn close(&mut self, code: u16, reason: String);
   /// True when nobody is listening any more (the JS environment is gone).
   fn abandoned(&self) -> bool;
+  /// The session is about to wait: hand over what was reported since the last flush.
+  fn flush(&mut self) {}
 }
 
 enum Step {
@@ -58,21 +100,20 @@ enum Step {
   Failed(WsError),
   Eof,
   CloseRequested(u16, String),
-  CommandsGone,
   Timer,
 }
 
 /// Runs an open connection until it ends; the last thing it reports is `close`.
 pub async fn run<E: SessionEvents>(
   ws: WebSocketStream<Transport>,
-  commands: UnboundedReceiver<Command>,
+  outbox: std::sync::Arc<Outbox>,
   early: VecDeque<Command>,
   heartbeat: Heartbeat,
   events: &mut E,
 ) {
   let mut s = Session {
     ws,
-    commands,
+    outbox,
     early,
     unflushed: false,
     closing: None,
@@ -88,8 +129,8 @@ pub async fn run<E: SessionEvents>(
 
 struct Session {
   ws: WebSocketStream<Transport>,
-  commands: UnboundedReceiver<Command>,
-  /// Commands given before 'open', replayed first.
+  outbox: std::sync::Arc<Outbox>,
+  /// Commands taken from the outbox (or given before 'open'), in order.
   early: VecDeque<Command>,
   unflushed: bool,
   /// The code and reason of the close we sent.
@@ -107,7 +148,14 @@ impl Session {
       if events.abandoned() {
         return;
       }
-      let step = poll_fn(|cx| self.poll_step(cx)).await;
+      // Take every step that is ready at once; before waiting, hand the events over in one batch.
+      let step = match poll_fn(|cx| self.poll_step(cx)).now_or_never() {
+        Some(step) => step,
+        None => {
+          events.flush();
+          poll_fn(|cx| self.poll_step(cx)).await
+        }
+      };
       match step {
         Step::Incoming(Message::Text(text)) => events.message(Message::Text(text)),
         Step::Incoming(Message::Binary(data)) => events.message(Message::Binary(data)),
@@ -150,11 +198,6 @@ impl Session {
           return;
         }
         Step::CloseRequested(code, reason) => self.start_close(code, reason),
-        Step::CommandsGone => {
-          if self.closing.is_none() {
-            self.start_close(1001, String::new());
-          }
-        }
         Step::Timer => {
           let now = Instant::now();
           if self.close_deadline.is_some_and(|d| d <= now) {
@@ -189,19 +232,15 @@ impl Session {
   /// One turn: write what JS queued, flush, then read; or a timer fired.
   fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<Step> {
     let mut written = 0;
+    if self.early.is_empty() {
+      self.outbox.poll_take(cx, &mut self.early);
+    }
     while written < WRITE_BATCH {
-      let command = match self.early.pop_front() {
-        Some(command) => command,
-        None => match self.commands.poll_recv(cx) {
-          Poll::Ready(Some(command)) => command,
-          Poll::Ready(None) => {
-            if self.closing.is_none() {
-              return Poll::Ready(Step::CommandsGone);
-            }
-            break;
-          }
-          Poll::Pending => break,
-        },
+      let Some(command) = self.early.pop_front() else {
+        if self.outbox.poll_take(cx, &mut self.early) {
+          continue;
+        }
+        break;
       };
       match command {
         Command::Close(code, reason) => return Poll::Ready(Step::CloseRequested(code, reason)),

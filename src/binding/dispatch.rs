@@ -18,6 +18,7 @@ use napi::{Env, Status};
 use napi_derive::napi;
 
 use crate::events::{Event, EventQueue, Peer};
+use crate::session::Outbox;
 
 /// The event kinds as JS sees them (mirrored in `lib/events.js`).
 mod kind {
@@ -47,6 +48,8 @@ struct Pending {
   scheduled: AtomicBool,
   /// The JS environment is gone.
   closed: AtomicBool,
+  /// Outboxes to wake at the next `flushSends`.
+  wakes: Mutex<Vec<Arc<Outbox>>>,
 }
 
 impl Pending {
@@ -63,20 +66,35 @@ pub struct Dispatcher {
   wake: Wake,
 }
 
-impl EventQueue for Dispatcher {
-  fn push(&self, target: u32, event: Event) {
+impl Dispatcher {
+  /// Appends with `append` under the lock; wakes JS when the queue was idle.
+  fn enqueue(&self, append: impl FnOnce(&mut Vec<(u32, Event)>)) {
     if self.pending.closed.load(Ordering::Acquire) {
       return;
     }
     let first = {
       let mut events = self.pending.events.lock().unwrap_or_else(|e| e.into_inner());
-      events.push((target, event));
+      append(&mut events);
       !self.pending.scheduled.swap(true, Ordering::AcqRel)
     };
     if first && self.wake.call((), ThreadsafeFunctionCallMode::NonBlocking) != Status::Ok {
       // The environment is shutting down: nobody will read events again.
       self.pending.closed.store(true, Ordering::Release);
     }
+  }
+}
+
+impl EventQueue for Dispatcher {
+  fn push(&self, target: u32, event: Event) {
+    self.enqueue(|events| events.push((target, event)));
+  }
+
+  fn push_all(&self, target: u32, batch: Vec<Event>) {
+    self.enqueue(|events| events.extend(batch.into_iter().map(|event| (target, event))));
+  }
+
+  fn request_wake(&self, outbox: Arc<Outbox>) {
+    self.pending.wakes.lock().unwrap_or_else(|e| e.into_inner()).push(outbox);
   }
 
   fn is_closed(&self) -> bool {
@@ -105,6 +123,15 @@ impl EventPump {
     let on_teardown = pending.clone();
     env.add_env_cleanup_hook(on_teardown, |pending| pending.closed.store(true, Ordering::Release))?;
     Ok(EventPump { dispatcher: Arc::new(Dispatcher { pending, wake }) })
+  }
+
+  /// Wakes the connections that were sent messages during this JS turn (called from a microtask).
+  #[napi(catch_unwind)]
+  pub fn flush_sends(&self) {
+    let wakes = std::mem::take(&mut *self.dispatcher.pending.wakes.lock().unwrap_or_else(|e| e.into_inner()));
+    for outbox in wakes {
+      outbox.wake();
+    }
   }
 
   /// Whether the event loop stays alive for this environment's connections (JS turns it on while
