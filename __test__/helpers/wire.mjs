@@ -199,7 +199,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
  *  - `keepFrames` (default true): keep every received frame in `session.frames`; false for long
  *    streams, with `onFrame(frame, session)` seeing each frame instead.
  *
- * `session`: `{request, socket, frames, bytesRead, write(bytes) → Promise, writeChunked(bytes, size,
+ * `session`: `{request, socket, frames, bytesRead, closeSent, write(bytes) → Promise, writeChunked(bytes, size,
  * pauseMs), send(opcode, payload, frameOpts), text, binary, ping, pong, close(code?, reason?),
  * nextFrame(timeout), closeFrame(timeout), pauseReading(), resumeReading(), end(), destroy(),
  * ended, done}`. `nextFrame` returns the received frames one by one, in order.
@@ -299,6 +299,8 @@ function newSession(socket, { echoClose, keepFrames, onFrame, notify }) {
     frames,
     bytesRead: 0,
     done: null,
+    /** Set once this side sent a close frame (by `close()`; set it by hand after raw writes of one). */
+    closeSent: false,
     ended: new Promise((resolve) =>
       socket.on('close', () => {
         ended = true
@@ -321,7 +323,10 @@ function newSession(socket, { echoClose, keepFrames, onFrame, notify }) {
     ping: (p, frameOpts) => session.send(OP.PING, p, frameOpts),
     pong: (p, frameOpts) => session.send(OP.PONG, p, frameOpts),
     /** A close frame: no payload when `code` is undefined. */
-    close: (code, reason) => session.send(OP.CLOSE, code === undefined ? undefined : closePayload(code, reason)),
+    close(code, reason) {
+      session.closeSent = true
+      return session.send(OP.CLOSE, code === undefined ? undefined : closePayload(code, reason))
+    },
     /** The next received frame not yet returned by nextFrame (waits for it). */
     nextFrame(timeout = 5000) {
       return waitFor(
@@ -357,7 +362,8 @@ function newSession(socket, { echoClose, keepFrames, onFrame, notify }) {
           onFrame?.(f, session)
           if (f.opcode === OP.CLOSE && echoClose && !closeAnswered && !socket.destroyed) {
             closeAnswered = true
-            const answer = encodeFrame(OP.CLOSE, f.payload)
+            // The client's close frame answers ours when we sent one first: then only TCP ends.
+            const answer = session.closeSent ? Buffer.alloc(0) : encodeFrame(OP.CLOSE, f.payload)
             if (echoClose === 'no-end') socket.write(answer)
             else socket.end(answer)
           }
