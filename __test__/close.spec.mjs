@@ -2,7 +2,7 @@
 import test from 'ava'
 
 import { assertRejects, businessError, LINK_DOWN, newClient, openClient, utf8Cut, viaPromise } from './helpers/events.mjs'
-import { delay, handshakeResponse, startRawPeer, startWsServer, waitUntil } from './helpers/servers.mjs'
+import { delay, handshakeResponse, OP, startRawPeer, startWsServer, waitUntil } from './helpers/servers.mjs'
 
 let server
 let n = 0
@@ -291,4 +291,40 @@ test("after an abrupt loss, close and send reject 2302999 and the object can con
   await assertRejects(t, ws, 'send', ['x'], 2302999)
   t.is(await ws.connect(server.url('/again')), true)
   await rec.until('open', { count: 2 })
+})
+
+// ---------------------------------------------------------------------------------------------
+// Heartbeat: a peer that stops answering pings is an abnormal loss
+// ---------------------------------------------------------------------------------------------
+
+test("no pong within pongTimeout: 'error' then 'close' {1005, \"The link is down\"}", async (t) => {
+  t.timeout(15000)
+  // The raw peer never answers pings.
+  const peer = await startRawPeer(t)
+  const started = Date.now()
+  const { rec } = await openClient(t, peer.url(), { pingInterval: 1, pongTimeout: 1 })
+  const conn = await peer.nextConnection()
+  const ping = await conn.nextFrame((f) => f.opcode === OP.PING, 4000)
+  t.true(ping.masked)
+  await rec.until('close', { timeout: 8000 })
+  const elapsed = Date.now() - started
+  t.true(elapsed >= 1500 && elapsed <= 5000, `connection dropped after ${elapsed} ms`)
+  t.deepEqual(rec.types().slice(3), ['error', 'close'])
+  const [err] = rec.of('error')
+  t.deepEqual([err.code, err.data], [200, '0'])
+  t.deepEqual(rec.of('close')[0], { code: 1005, reason: LINK_DOWN })
+})
+
+test('a peer that answers the heartbeat pings keeps the connection open', async (t) => {
+  t.timeout(15000)
+  const { ws, rec, conn } = await (async () => {
+    const p = `/s${++n}`
+    const client = await openClient(t, server.url(p), { pingInterval: 1, pongTimeout: 1 })
+    return { ...client, conn: await server.connectionAt(p) }
+  })()
+  await delay(3500)
+  t.true(conn.pings.length >= 2, `${conn.pings.length} pings in 3.5 s`)
+  t.deepEqual(rec.types().slice(3), [], 'no error, no close')
+  await ws.send('still open')
+  t.is((await conn.nextMessages(1))[0].data, 'still open')
 })

@@ -11,9 +11,9 @@ test.before(async () => {
 test.after.always(() => echo?.close())
 
 /** A raw peer that runs `script(conn)` after the handshake; returns the open client and the peer connection. */
-async function rawSession(t, script, peerOpts = {}) {
+async function rawSession(t, script, peerOpts = {}, clientOptions = undefined) {
   const peer = await startRawPeer(t, { ...peerOpts, onConnection: (conn) => script?.(conn) })
-  const client = await openClient(t, peer.url())
+  const client = await openClient(t, peer.url(), clientOptions)
   const conn = await peer.nextConnection()
   return { ...client, conn, peer }
 }
@@ -184,8 +184,8 @@ test('pings are answered with a pong carrying the same payload; pings and pongs 
 // ---------------------------------------------------------------------------------------------
 
 const violation = test.macro({
-  async exec(t, script, code) {
-    const { rec, conn } = await rawSession(t, script)
+  async exec(t, script, code, clientOptions) {
+    const { rec, conn } = await rawSession(t, script, {}, clientOptions)
     const sent = await conn.closeFrame()
     t.is(sent.code, code, `the client sends close ${code}`)
     t.is(typeof sent.reason, 'string')
@@ -240,6 +240,35 @@ test('a close frame with a 1-byte payload', violation, (c) => c.send(OP.CLOSE, [
 for (const bad of [0, 999, 1004, 1005, 1006, 1015, 1016, 2000, 2999, 5000, 65535]) {
   test(`a close frame with the invalid code ${bad}`, violation, (c) => c.close(bad, 'bad code'), 1002)
 }
+
+test(
+  'a message over maxMessageSize (in frames under maxFrameSize)',
+  violation,
+  (c) => {
+    c.send(OP.BINARY, Buffer.alloc(600), { fin: false })
+    c.send(OP.CONTINUATION, Buffer.alloc(600), { fin: true })
+  },
+  1009,
+  { maxMessageSize: 1000 },
+)
+test('a frame over maxFrameSize', violation, (c) => c.text('z'.repeat(200)), 1009, { maxFrameSize: 100 })
+
+test('messages and frames exactly at maxMessageSize / maxFrameSize are delivered', async (t) => {
+  const { rec } = await rawSession(
+    t,
+    (c) => {
+      c.send(OP.TEXT, 'a'.repeat(500), { fin: false })
+      c.send(OP.CONTINUATION, 'b'.repeat(500), { fin: true })
+      c.binary(Buffer.alloc(500, 1))
+    },
+    {},
+    { maxMessageSize: 1000, maxFrameSize: 500 },
+  )
+  await rec.until('message', { count: 2 })
+  t.is(rec.of('message')[0], 'a'.repeat(500) + 'b'.repeat(500))
+  t.is(rec.of('message')[1].byteLength, 500)
+  t.is(rec.count('close'), 0)
+})
 
 test('a close reason that is not UTF-8 fails the connection (1007 or 1002)', async (t) => {
   const { rec, conn } = await rawSession(t, (c) => c.send(OP.CLOSE, Buffer.from([0x03, 0xe8, 0xc3, 0x28])))

@@ -172,6 +172,8 @@ function pairs(raw) {
 function wrapServerSocket(ws, req) {
   const messages = []
   const errors = []
+  const pings = []
+  ws.on('ping', (data) => pings.push(Buffer.from(data)))
   ws.on('message', (data, isBinary) => {
     messages.push(isBinary ? { data: Buffer.from(data), isBinary } : { data: data.toString('utf8'), isBinary })
   })
@@ -184,6 +186,8 @@ function wrapServerSocket(ws, req) {
     req,
     messages,
     errors,
+    /** Payloads of the pings the client sent (`ws` answers them itself). */
+    pings,
     /** `{code, reason}` of the close frame received from the client (1005 none, 1006 none at all). */
     closed,
     /** Resolves with the first `n` messages once they have arrived. */
