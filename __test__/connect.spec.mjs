@@ -86,6 +86,12 @@ test('the request line carries the URL path and query', async (t) => {
   t.is(u.url, '/a/b%20c/d?x=1&y=two')
 })
 
+test('the URL fragment is not sent', async (t) => {
+  const server = await startWsServer(t)
+  await openClient(t, server.url('/p?q=1#frag'))
+  t.is(server.upgrades[0].url, '/p?q=1')
+})
+
 test('an empty path becomes "/"', async (t) => {
   const server = await startWsServer(t)
   await openClient(t, `ws://${HOST}:${server.port}`)

@@ -34,6 +34,25 @@ test("a text message arrives as a string, then 'dataEnd' with undefined", async 
   t.true(dataEnd.args.length <= 1 && dataEnd.args[0] === undefined, 'dataEnd gets undefined')
 })
 
+test("'dataEnd' comes straight after its 'message', before anything the listener scheduled", async (t) => {
+  const server = await startWsServer(t, { onConnection: (c) => setTimeout(() => (c.send('one'), c.send('two')), 20) })
+  const { ws, rec } = newClient(t)
+  ws.on('message', (_e, data) => {
+    rec.mark('message', data)
+    setImmediate(() => rec.mark('immediate', data))
+    setTimeout(() => rec.mark('timeout', data), 0)
+  })
+  await ws.connect(server.url())
+  await rec.until('timeout', { count: 2 })
+  await delay(20)
+  const seq = rec.events.slice(3).map(([type, p]) => (type === 'dataEnd' ? type : `${type} ${p}`))
+  t.is(seq.indexOf('message one') + 1, seq.indexOf('dataEnd'), seq.join(', '))
+  t.true(seq.indexOf('dataEnd') < seq.indexOf('immediate one'), seq.join(', '))
+  t.true(seq.indexOf('dataEnd') < seq.indexOf('timeout one'), seq.join(', '))
+  t.is(seq.filter((x) => x === 'dataEnd').length, 2)
+  t.is(seq[seq.indexOf('message two') + 1], 'dataEnd', seq.join(', '))
+})
+
 test('a binary message arrives as an ArrayBuffer', async (t) => {
   const server = await startWsServer(t, { onConnection: (c) => setTimeout(() => c.send(Buffer.from([0, 1, 2, 0xfe, 0xff])), 20) })
   const { rec } = await openClient(t, server.url())
