@@ -151,6 +151,8 @@ async function connections(open, { url, connections: count, concurrency, ca }) {
     conns_per_s: count / seconds,
     peak_rss_mb: memory().peak / 1e6,
     rss_per_conn_kb: (idle - before) / count / 1e3,
+    open_s: (opened - start) / 1000,
+    close_s: (closed - closing) / 1000,
   }
 }
 

@@ -6,12 +6,19 @@ const { spawn } = require('node:child_process')
 
 const running = new Set()
 
-function killAll() {
-  for (const child of running) {
+/** Kills a child's whole process group (it leads one: see `startPinned`), e.g. perf and its node. */
+function kill(child) {
+  try {
+    process.kill(-child.pid, 'SIGKILL')
+  } catch {
     try {
       child.kill('SIGKILL')
     } catch {}
   }
+}
+
+function killAll() {
+  for (const child of running) kill(child)
   running.clear()
 }
 
@@ -35,6 +42,8 @@ function startPinned(cpu, command, args) {
   const child = spawn('taskset', ['-c', String(cpu), command, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: cleanEnv(),
+    // Its own process group, so that everything it starts can be killed with it.
+    detached: true,
   })
   running.add(child)
   child.stdoutText = ''
@@ -55,9 +64,9 @@ function startPinned(cpu, command, args) {
   return child
 }
 
-/** Kills a child and waits for it to be gone. */
+/** Kills a child (and anything left in its process group) and waits for it to be gone. */
 async function stop(child) {
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  kill(child)
   await child.exited
 }
 
@@ -91,7 +100,7 @@ async function runJson(cpu, command, args, timeoutMs) {
   let timedOut = false
   const timer = setTimeout(() => {
     timedOut = true
-    child.kill('SIGKILL')
+    kill(child)
   }, timeoutMs)
   const { code, signal } = await child.exited
   clearTimeout(timer)

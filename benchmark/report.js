@@ -140,13 +140,13 @@ const escapeXml = (s) => String(s).replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>'
 
 function svgChart(rows, machine) {
   const charted = rows.filter((r) => r.target !== null)
-  const left = 290
+  const left = 370
   const plotWidth = 520
   const right = 90
-  const top = 70
+  const top = 84
   const rowHeight = 34
   const width = left + plotWidth + right
-  const height = top + charted.length * rowHeight + 60
+  const height = top + charted.length * rowHeight + 66
   const min = 0.1
   const max = 20
   const x = (v) => left + ((Math.log10(Math.min(max, Math.max(min, v))) - Math.log10(min)) / (Math.log10(max) - Math.log10(min))) * plotWidth
@@ -156,6 +156,7 @@ function svgChart(rows, machine) {
   out.push(`<rect width="100%" height="100%" fill="#fff"/>`)
   out.push(`<text x="${width / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">ohos-websocket vs ws: advantage per workload (log scale; right of 1 = ahead of ws)</text>`)
   out.push(`<text x="${width / 2}" y="40" text-anchor="middle" fill="#555">${escapeXml(`${machine.date} · ${machine.nproc} CPUs, ${machine.cpu} · node ${machine.node} · load ${machine.loadStart} · ${machine.mode}`)}</text>`)
+  out.push(`<text x="${width / 2}" y="56" text-anchor="middle" fill="#555">bar labels: ratio ohos-websocket / ws as in the table; rows marked (inverted), where lower is better, are drawn as ws / ohos</text>`)
   for (const tick of [0.1, 0.2, 0.5, 1, 2, 3, 5, 10, 20]) {
     const tx = x(tick).toFixed(1)
     out.push(`<line x1="${tx}" y1="${top - 8}" x2="${tx}" y2="${top + charted.length * rowHeight}" stroke="${tick === 1 ? '#333' : '#ddd'}" stroke-width="${tick === 1 ? 1.5 : 1}"/>`)
@@ -164,7 +165,7 @@ function svgChart(rows, machine) {
   out.push(`<text x="${x(1).toFixed(1)}" y="${top - 12}" text-anchor="middle" fill="#333">ws</text>`)
   charted.forEach((row, i) => {
     const y = top + i * rowHeight
-    const label = row.better === 'lower' ? `${row.label} (ws/ohos, lower is better)` : row.label
+    const label = row.better === 'lower' ? `${row.label} (inverted)` : row.label
     out.push(`<text x="${left - 8}" y="${y + 17}" text-anchor="end">${escapeXml(label)}</text>`)
     const ours = advantage(row, row.ratio)
     if (ours !== null) {
@@ -172,7 +173,10 @@ function svgChart(rows, machine) {
       const x1 = x(Math.max(1, ours))
       const fill = row.pass ? '#2e8b57' : '#d9534f'
       out.push(`<rect x="${x0.toFixed(1)}" y="${y + 5}" width="${Math.max(1, x1 - x0).toFixed(1)}" height="14" fill="${fill}"/>`)
-      out.push(`<text x="${(x(ours) + (ours >= 1 ? 4 : -4)).toFixed(1)}" y="${y + 16}" text-anchor="${ours >= 1 ? 'start' : 'end'}" font-weight="bold">${formatRatio(row.ratio)}</text>`)
+      // Right of the bar (and of the target mark, when that is further right), or left of a bar below 1.
+      const targetX = x(row.better === 'lower' ? 1 / row.target : row.target)
+      const labelX = ours >= 1 ? Math.max(x(ours), targetX) + 5 : x(ours) - 5
+      out.push(`<text x="${labelX.toFixed(1)}" y="${y + 16}" text-anchor="${ours >= 1 ? 'start' : 'end'}" font-weight="bold">${formatRatio(row.ratio)}</text>`)
     } else {
       out.push(`<text x="${x(1) + 4}" y="${y + 16}" fill="#d9534f">no result</text>`)
     }
@@ -186,10 +190,11 @@ function svgChart(rows, machine) {
     out.push(`<line x1="${tx}" y1="${y + 2}" x2="${tx}" y2="${y + 30}" stroke="#000" stroke-width="2" stroke-dasharray="3,2"/>`)
   })
   const ly = top + charted.length * rowHeight + 34
-  out.push(`<rect x="${left}" y="${ly}" width="12" height="12" fill="#2e8b57"/><text x="${left + 16}" y="${ly + 10}">ohos-websocket / ws, target met</text>`)
-  out.push(`<rect x="${left + 210}" y="${ly}" width="12" height="12" fill="#d9534f"/><text x="${left + 226}" y="${ly + 10}">target missed</text>`)
-  out.push(`<rect x="${left + 330}" y="${ly + 3}" width="12" height="6" fill="#aab"/><text x="${left + 346}" y="${ly + 10}">undici / ws</text>`)
-  out.push(`<line x1="${left + 430}" y1="${ly - 1}" x2="${left + 430}" y2="${ly + 13}" stroke="#000" stroke-width="2" stroke-dasharray="3,2"/><text x="${left + 436}" y="${ly + 10}">target</text>`)
+  const lx = left - 120
+  out.push(`<rect x="${lx}" y="${ly}" width="12" height="12" fill="#2e8b57"/><text x="${lx + 16}" y="${ly + 10}">ohos-websocket / ws, target met</text>`)
+  out.push(`<rect x="${lx + 240}" y="${ly}" width="12" height="12" fill="#d9534f"/><text x="${lx + 256}" y="${ly + 10}">target missed</text>`)
+  out.push(`<rect x="${lx + 370}" y="${ly + 3}" width="12" height="6" fill="#aab"/><text x="${lx + 386}" y="${ly + 10}">undici / ws</text>`)
+  out.push(`<line x1="${lx + 490}" y1="${ly - 1}" x2="${lx + 490}" y2="${ly + 13}" stroke="#000" stroke-width="2" stroke-dasharray="3,2"/><text x="${lx + 496}" y="${ly + 10}">target</text>`)
   out.push('</svg>')
   return `${out.join('\n')}\n`
 }

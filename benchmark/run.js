@@ -5,7 +5,10 @@
 // each client in its own process on CPU 0 and the server on CPU 1, and reports the medians and the
 // ratios to ws as a markdown table, benchmark/results.md and benchmark/results.svg.
 //
-// Options: --quick (1 run, small counts: a smoke test), --only <id>[,<id>...], --runs <n>.
+// Options: --quick (1 run, small counts: a smoke test), --only <id>[,<id>...], --runs <n>,
+// --perf (record each client process with `perf record -g`, JS frames named via --perf-basic-prof,
+// into benchmark/.tmp/perf-<workload>-<client>-<run>.data; the figures are then not comparable),
+// --render (measure nothing: rewrite results.md and results.svg from results.json).
 // --quick and --only write their report to benchmark/.tmp/ instead, leaving the committed results.
 
 const fs = require('node:fs')
@@ -22,14 +25,16 @@ const ECHO_BIN = path.join(ECHO_DIR, 'target', 'release', 'echo-server')
 const TMP = path.join(HERE, '.tmp')
 
 function parseOptions(argv) {
-  const options = { quick: false, only: null, runs: null }
+  const options = { quick: false, only: null, runs: null, perf: false, render: false }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
     if (arg === '--quick') options.quick = true
     else if (arg === '--only') options.only = String(argv[++i] ?? '').split(',').filter(Boolean)
     else if (arg === '--runs') options.runs = Number(argv[++i])
+    else if (arg === '--perf') options.perf = true
+    else if (arg === '--render') options.render = true
     else if (arg === '--help' || arg === '-h') {
-      console.log(`usage: node benchmark/run.js [--quick] [--only ${WORKLOADS.map((w) => w.id).join('|')}[,...]] [--runs N]`)
+      console.log(`usage: node benchmark/run.js [--quick] [--only ${WORKLOADS.map((w) => w.id).join('|')}[,...]] [--runs N] [--perf] [--render]`)
       process.exit(0)
     } else throw new Error(`unknown option ${arg}`)
   }
@@ -111,14 +116,22 @@ function rotated(libs, run) {
   return [...libs.slice(k), ...libs.slice(0, k)]
 }
 
-async function measureClient(workload, lib, params, certs, cpus, timeoutMs) {
+/** The command that runs one client process: node, or node under `perf record` with --perf. */
+function clientCommand(workload, lib, run, perf, args) {
+  if (!perf) return [process.execPath, ['--expose-gc', ...args]]
+  const data = path.join(TMP, `perf-${workload.id}-${lib}-${run + 1}.data`)
+  return ['perf', ['record', '-q', '-F', '999', '-g', '-o', data, '--', process.execPath, '--perf-basic-prof', '--expose-gc', ...args]]
+}
+
+async function measureClient(workload, lib, run, params, certs, cpus, timeoutMs, perf) {
   const serverArgs = workload.tls ? ['--tls', certs.cert, certs.key] : []
   const { child: server, port } = await startServer(cpus.server, ECHO_BIN, serverArgs)
   try {
     const url = `${workload.tls ? 'wss' : 'ws'}://127.0.0.1:${port}/`
     const full = { ...params, url, ...(workload.tls ? { ca: certs.ca } : {}) }
     const script = path.join(HERE, 'client-workloads.js')
-    return await runJson(cpus.client, process.execPath, ['--expose-gc', script, lib, workload.script, JSON.stringify(full)], timeoutMs)
+    const [command, args] = clientCommand(workload, lib, run, perf, [script, lib, workload.script, JSON.stringify(full)])
+    return await runJson(cpus.client, command, args, timeoutMs)
   } finally {
     await stop(server)
   }
@@ -144,8 +157,21 @@ function describe(result, workload) {
     .join(' ')
 }
 
+/** Writes results.md and results.svg into `dir`; returns the summary rows. */
+function writeReport(dir, machine, measurements) {
+  const rows = summarise(WORKLOADS, measurements)
+  fs.writeFileSync(path.join(dir, 'results.md'), markdownReport(rows, machine))
+  fs.writeFileSync(path.join(dir, 'results.svg'), svgChart(rows, machine))
+  return rows
+}
+
 async function main() {
   const options = parseOptions(process.argv.slice(2))
+  if (options.render) {
+    const { machine, measurements } = JSON.parse(fs.readFileSync(path.join(HERE, 'results.json'), 'utf8'))
+    console.log(markdownTable(writeReport(HERE, machine, measurements)))
+    return
+  }
   const parallelism = os.availableParallelism()
   const cpus = parallelism >= 2 ? { client: 0, server: 1 } : { client: 0, server: 0 }
   if (parallelism < 2) console.warn('Only one CPU: client and server share it; the figures will be poor.')
@@ -168,7 +194,7 @@ async function main() {
           results[lib] =
             workload.kind === 'server'
               ? await measureServer(workload, lib, params, cpus, timeoutMs)
-              : await measureClient(workload, lib, params, certs, cpus, timeoutMs)
+              : await measureClient(workload, lib, run, params, certs, cpus, timeoutMs, options.perf)
         } catch (err) {
           results[lib] = { error: err.message }
         }
@@ -179,12 +205,10 @@ async function main() {
   }
 
   machine.loadEnd = os.loadavg().map((l) => l.toFixed(2)).join(', ')
-  const rows = summarise(workloads, measurements)
-  const partial = options.quick || options.only
+  const partial = options.quick || options.only || options.perf || options.runs < 3
   const outDir = partial ? TMP : HERE
   fs.mkdirSync(outDir, { recursive: true })
-  fs.writeFileSync(path.join(outDir, 'results.md'), markdownReport(rows, machine))
-  fs.writeFileSync(path.join(outDir, 'results.svg'), svgChart(rows, machine))
+  const rows = writeReport(outDir, machine, measurements)
   fs.writeFileSync(path.join(outDir, 'results.json'), `${JSON.stringify({ machine, measurements }, null, 1)}\n`)
 
   console.log('')
