@@ -22,7 +22,12 @@ const Kind = Object.freeze({
   SERVER_MESSAGE: 11,
   SERVER_CLOSE: 12,
   SERVER_ERROR: 13,
+  SERVER_TEXT: 14,
+  SERVER_BINARY: 15,
 })
+
+/** The second operand of an event whose payload is in the batch's `objects`. */
+const NO_SLICE = 0xffffffff
 
 /** Objects with a live session or server, by target id. Holding them here keeps them from GC. */
 const targets = new Map()
@@ -40,6 +45,11 @@ let position = 0
 let thrown = null
 let paused = false
 
+/**
+ * Receives a batch from the native dispatcher: `[head, text, bytes, objects]` (see
+ * `src/binding/dispatch.rs`): five numbers per event in `head`, small messages as slices of `text`
+ * and `bytes`, everything else in `objects`.
+ */
 function dispatch(batch) {
   backlog.push(batch)
   if (backlog.length === 1 && !paused) deliver()
@@ -50,16 +60,38 @@ function resume() {
   deliver()
 }
 
+/** The payload of the event at `i` of `batch`. */
+function payloadOf(batch, i) {
+  const head = batch[0]
+  const kind = head[i + 1]
+  const x = head[i + 2]
+  const y = head[i + 3]
+  if (y === NO_SLICE) return batch[3][x]
+  switch (kind) {
+    case Kind.TEXT:
+      return batch[1].slice(x, y)
+    case Kind.BINARY:
+      return batch[2].slice(x, y)
+    case Kind.SERVER_TEXT:
+      return { clientConnection: batch[3][head[i + 4]], data: batch[1].slice(x, y) }
+    case Kind.SERVER_BINARY:
+      return { clientConnection: batch[3][head[i + 4]], data: batch[2].slice(x, y) }
+  }
+  return undefined
+}
+
 function deliver() {
   while (backlog.length > 0) {
     const batch = backlog[0]
-    while (position < batch.length) {
+    const head = batch[0]
+    while (position < head.length) {
       const i = position
-      position += 3
-      const target = targets.get(batch[i])
-      const pause = target !== undefined && target.handleEvent(batch[i + 1], batch[i + 2]) === true
+      position += 5
+      const target = targets.get(head[i])
+      if (target === undefined) continue
+      const pause = target.handleEvent(head[i + 1], payloadOf(batch, i)) === true
       if (pause || thrown !== null) {
-        if (position >= batch.length) {
+        if (position >= head.length) {
           backlog.shift()
           position = 0
         }
@@ -134,18 +166,34 @@ function rethrow(err) {
 }
 
 /**
- * The listener table of one object: at most one listener per known event type.
- * `types` maps each event name to its listener arity (1: `(payload)`, 2: `(undefined, payload)`).
+ * Event types of one kind of object: `arities` maps each name to its listener arity (2: called as
+ * `(undefined, payload)`, 1: `(payload)`). Each type gets a slot number; `slot` names them, so the
+ * hot path indexes an array instead of looking names up.
  */
+class EventTypes {
+  constructor(arities) {
+    this.names = Object.keys(arities)
+    this.arities = this.names.map((name) => arities[name])
+    this.slot = Object.freeze(Object.fromEntries(this.names.map((name, i) => [name, i])))
+  }
+
+  /** The slot of a known event name, or -1. */
+  slotOf(name) {
+    return Object.hasOwn(this.slot, name) ? this.slot[name] : -1
+  }
+}
+
+/** The listener table of one object: at most one listener per event type. */
 class Listeners {
   constructor(types) {
     this.types = types
-    this.table = Object.create(null)
+    this.table = new Array(types.names.length).fill(undefined)
   }
 
   on(args) {
     if (args.length !== 2 || typeof args[0] !== 'string' || typeof args[1] !== 'function') throw parameterThrow()
-    if (args[0] in this.types) this.table[args[0]] = args[1]
+    const slot = this.types.slotOf(args[0])
+    if (slot >= 0) this.table[slot] = args[1]
   }
 
   off(args) {
@@ -155,26 +203,30 @@ class Listeners {
     if (n < 1 || n > 2 || typeof args[0] !== 'string' || (n === 2 && typeof args[1] !== 'function')) {
       throw parameterThrow()
     }
-    const type = args[0]
-    if (!(type in this.types)) return
-    if (n === 1 || this.table[type] === args[1]) delete this.table[type]
+    const slot = this.types.slotOf(args[0])
+    if (slot < 0) return
+    if (n === 1 || this.table[slot] === args[1]) this.table[slot] = undefined
   }
 
-  /** True when a listener for `type` is registered. */
-  has(type) {
-    return this.table[type] !== undefined
+  /** True when a listener is registered in `slot`. */
+  has(slot) {
+    return this.table[slot] !== undefined
   }
 
-  /** Calls the listener of `type` with two arguments of its own. */
-  emitPair(type, a, b) {
-    const listener = this.table[type]
+  /** Calls the listener in `slot` with two arguments of its own. */
+  emitPair(slot, a, b) {
+    const listener = this.table[slot]
     if (listener !== undefined) invoke(listener, a, b, 2)
   }
 
-  emit(type, payload) {
-    const listener = this.table[type]
-    if (listener !== undefined) invoke(listener, this.types[type] === 1 ? payload : undefined, payload, this.types[type])
+  /** Calls the listener in `slot` with `payload`, in its arity. */
+  emit(slot, payload) {
+    const listener = this.table[slot]
+    if (listener !== undefined) {
+      const arity = this.types.arities[slot]
+      invoke(listener, arity === 1 ? payload : undefined, payload, arity)
+    }
   }
 }
 
-module.exports = { Kind, Listeners, pump, scheduleFlush, newTarget, activate, deactivate }
+module.exports = { Kind, EventTypes, Listeners, pump, scheduleFlush, newTarget, activate, deactivate }

@@ -3,12 +3,13 @@
 
 const { NativeServer } = require('../binding.js')
 const { settleNow, parameterError, splitArguments } = require('./conventions.js')
-const { Kind, Listeners, pump, scheduleFlush, newTarget, activate, deactivate } = require('./events.js')
+const { Kind, EventTypes, Listeners, pump, scheduleFlush, newTarget, activate, deactivate } = require('./events.js')
 const { isArrayBuffer } = require('node:util').types
 const { UNKNOWN_ERROR, businessError } = require('./errors.js')
 
 /** Server event names and their listener arity ('close' gets `(connection, {code, closeReason})`). */
-const SERVER_EVENTS = Object.freeze({ connect: 1, messageReceive: 1, close: 2, error: 1 })
+const SERVER_EVENTS = new EventTypes({ connect: 1, messageReceive: 1, close: 2, error: 1 })
+const On = SERVER_EVENTS.slot
 
 const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v)
 const isString = (v) => typeof v === 'string'
@@ -16,8 +17,31 @@ const isNumber = (v) => typeof v === 'number' && !Number.isNaN(v)
 const optional = (v, is) => v === undefined || is(v)
 const isLimit = (v) => isNumber(v) && v > 0
 
-function isConnection(c) {
-  return isObject(c) && isString(c.clientIP) && isNumber(c.clientPort)
+/** Runs a check that reads user objects: a getter or proxy trap that throws is a parameter error. */
+function guarded(check) {
+  try {
+    return check()
+  } catch {
+    return undefined
+  }
+}
+
+/** `{ip, port}` of a `WebSocketConnection` argument, read once; `undefined` when it is not one. */
+function peerOf(c) {
+  if (!isObject(c)) return undefined
+  const ip = c.clientIP
+  const port = c.clientPort
+  return isString(ip) && isNumber(port) ? { ip, port } : undefined
+}
+
+/** The arguments of `close(connection, options?)`, or `undefined` for a parameter error. */
+function closeArguments(connection, options) {
+  const peer = peerOf(connection)
+  if (peer === undefined || !isObject(options)) return undefined
+  const code = options.code
+  const reason = options.reason
+  if (!optional(code, isNumber) || !optional(reason, isString)) return undefined
+  return { peer, code, reason }
 }
 
 /** Checks `start`'s config; returns the native config or `undefined` for a parameter error. */
@@ -54,7 +78,7 @@ class WebSocketServer {
   /** Starts listening; resolves `true` once the port is bound. */
   start(...args) {
     const { callback, rest } = splitArguments(args)
-    const config = rest.length === 1 ? serverConfig(rest[0]) : undefined
+    const config = rest.length === 1 ? guarded(() => serverConfig(rest[0])) : undefined
     if (config === undefined) return parameterError(callback)
     const code = this.#native.start(config)
     if (code === 0) {
@@ -88,13 +112,10 @@ class WebSocketServer {
   send(...args) {
     const { callback, rest } = splitArguments(args)
     const [data, connection] = rest
-    if (rest.length !== 2 || !(isString(data) || isArrayBuffer(data)) || !isConnection(connection)) {
-      return parameterError(callback)
-    }
+    const peer = rest.length === 2 && (isString(data) || isArrayBuffer(data)) ? guarded(() => peerOf(connection)) : undefined
+    if (peer === undefined) return parameterError(callback)
     const native = this.#native
-    const code = isString(data)
-      ? native.sendText(connection.clientIP, connection.clientPort, data)
-      : native.sendBinary(connection.clientIP, connection.clientPort, data)
+    const code = isString(data) ? native.sendText(peer.ip, peer.port, data) : native.sendBinary(peer.ip, peer.port, data)
     if (code === 0) scheduleFlush()
     return settleNow(callback, code)
   }
@@ -103,11 +124,10 @@ class WebSocketServer {
   close(...args) {
     const { callback, rest } = splitArguments(args)
     const [connection, options = {}] = rest
-    if (rest.length < 1 || rest.length > 2 || !isConnection(connection) || !isObject(options)) {
-      return parameterError(callback)
-    }
-    if (!optional(options.code, isNumber) || !optional(options.reason, isString)) return parameterError(callback)
-    const code = this.#native.close(connection.clientIP, connection.clientPort, options.code, options.reason)
+    const checked = rest.length <= 2 ? guarded(() => closeArguments(connection, options)) : undefined
+    if (checked === undefined) return parameterError(callback)
+    const { peer, code: closeCode, reason } = checked
+    const code = this.#native.close(peer.ip, peer.port, closeCode, reason)
     return settleNow(callback, code)
   }
 
@@ -135,16 +155,18 @@ class WebSocketServer {
     const listeners = this.#listeners
     switch (kind) {
       case Kind.SERVER_CONNECT:
-        listeners.emit('connect', payload)
+        listeners.emit(On.connect, payload)
         break
       case Kind.SERVER_MESSAGE:
-        listeners.emit('messageReceive', payload)
+      case Kind.SERVER_TEXT:
+      case Kind.SERVER_BINARY:
+        listeners.emit(On.messageReceive, payload)
         break
       case Kind.SERVER_CLOSE:
-        listeners.emitPair('close', payload[0], payload[1])
+        listeners.emitPair(On.close, payload[0], payload[1])
         break
       case Kind.SERVER_ERROR:
-        listeners.emit('error', payload)
+        listeners.emit(On.error, payload)
         break
       case Kind.ENDED:
         this.#runs -= 1

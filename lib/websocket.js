@@ -1,13 +1,14 @@
 'use strict'
 // The client `WebSocket` object of `@ohos.net.webSocket` (CONTRACT §2–§6).
 
+const { isArrayBuffer } = require('node:util').types
 const { NativeClient } = require('../binding.js')
 const { splitArguments, settle, settleNow, parameterError } = require('./conventions.js')
-const { ParameterError, connectArguments, sendArguments, closeArguments, networkAllowed } = require('./arguments.js')
-const { Kind, Listeners, pump, scheduleFlush, newTarget, activate, deactivate } = require('./events.js')
+const { connectArguments, sendArguments, closeArguments, networkAllowed } = require('./arguments.js')
+const { Kind, EventTypes, Listeners, pump, scheduleFlush, newTarget, activate, deactivate } = require('./events.js')
 
 /** Event names and their listener arity: 2 → `(undefined, payload)`, 1 → `(payload)`. */
-const CLIENT_EVENTS = Object.freeze({
+const CLIENT_EVENTS = new EventTypes({
   open: 2,
   openInfo: 2,
   message: 2,
@@ -16,6 +17,7 @@ const CLIENT_EVENTS = Object.freeze({
   headerReceive: 1,
   dataEnd: 1,
 })
+const On = CLIENT_EVENTS.slot
 
 /** A WebSocket client. Create one with `webSocket.createWebSocket()`. */
 class WebSocket {
@@ -37,9 +39,9 @@ class WebSocket {
     let parsed
     try {
       parsed = connectArguments(rest)
-    } catch (err) {
-      if (err instanceof ParameterError) return parameterError(callback)
-      throw err
+    } catch {
+      // A ParameterError, or an option object whose getter or proxy trap threw: never a throw.
+      return parameterError(callback)
     }
     return settle(callback, (done) => {
       const code = this.#native.connect(parsed.url, parsed.options, networkAllowed())
@@ -59,7 +61,7 @@ class WebSocket {
     if (argc <= 2 && (callback === undefined || typeof callback === 'function')) {
       let code
       if (typeof data === 'string') code = this.#native.sendText(data)
-      else if (data instanceof ArrayBuffer) code = this.#native.sendBinary(data)
+      else if (isArrayBuffer(data)) code = this.#native.sendBinary(data)
       if (code !== undefined) {
         if (code === 0) scheduleFlush()
         return settleNow(callback, code)
@@ -73,9 +75,9 @@ class WebSocket {
     let data
     try {
       data = sendArguments(rest)
-    } catch (err) {
-      if (err instanceof ParameterError) return parameterError(callback)
-      throw err
+    } catch {
+      // A ParameterError, or an option object whose getter or proxy trap threw: never a throw.
+      return parameterError(callback)
     }
     const code = typeof data === 'string' ? this.#native.sendText(data) : this.#native.sendBinary(data)
     if (code === 0) scheduleFlush()
@@ -88,9 +90,9 @@ class WebSocket {
     let options
     try {
       options = closeArguments(rest)
-    } catch (err) {
-      if (err instanceof ParameterError) return parameterError(callback)
-      throw err
+    } catch {
+      // A ParameterError, or an option object whose getter or proxy trap threw: never a throw.
+      return parameterError(callback)
     }
     const code = this.#native.close(options.code, options.reason)
     // The native side may have opened already, with 'open' still on its way: from the caller's
@@ -120,9 +122,9 @@ class WebSocket {
       case Kind.BINARY:
         // Without a 'message' listener a message is dropped, and so is its 'dataEnd'; so are the
         // messages of a session closed before its 'open'.
-        if (listeners.has('message') && !this.#closedBeforeOpen) {
-          listeners.emit('message', payload)
-          listeners.emit('dataEnd', undefined)
+        if (listeners.has(On.message) && !this.#closedBeforeOpen) {
+          listeners.emit(On.message, payload)
+          listeners.emit(On.dataEnd, undefined)
         }
         break
       case Kind.CONNECTED:
@@ -133,19 +135,19 @@ class WebSocket {
         this.#connecting.shift()?.(payload)
         return true
       case Kind.HEADERS:
-        if (!this.#closedBeforeOpen) listeners.emit('headerReceive', payload)
+        if (!this.#closedBeforeOpen) listeners.emit(On.headerReceive, payload)
         break
       case Kind.OPEN:
         if (this.#closedBeforeOpen) break
         this.#opened = true
-        listeners.emit('open', { status: payload.status, message: payload.message })
-        listeners.emit('openInfo', payload)
+        listeners.emit(On.open, { status: payload.status, message: payload.message })
+        listeners.emit(On.openInfo, payload)
         break
       case Kind.ERROR:
-        listeners.emit('error', payload)
+        listeners.emit(On.error, payload)
         break
       case Kind.CLOSE:
-        listeners.emit('close', payload)
+        listeners.emit(On.close, payload)
         break
       case Kind.ENDED:
         this.#sessions -= 1

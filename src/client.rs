@@ -19,7 +19,7 @@ use crate::options::{ConnectOptions, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE
 use crate::proxy;
 use crate::session::{self, Command, Outbox, SessionEvents};
 use crate::target::Target;
-use crate::transport::{self, Transport};
+use crate::transport::{self, Link};
 use crate::policy;
 
 /// Redirects followed before the attempt fails.
@@ -27,7 +27,7 @@ const MAX_REDIRECTS: usize = 5;
 /// How long connecting (TCP, proxy, TLS, upgrade) may take.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(20);
 /// Initial read buffer of a connection: small, so idle connections stay cheap; it grows for large frames.
-const READ_BUFFER_BYTES: usize = 16 * 1024;
+const READ_BUFFER_BYTES: usize = 4 * 1024;
 /// Outgoing bytes buffered before tungstenite writes on its own (we flush after each batch anyway).
 const WRITE_BUFFER_BYTES: usize = 64 * 1024;
 
@@ -224,7 +224,7 @@ async fn establish(
   mut route: Option<proxy::Route>,
   mut addrs: Vec<std::net::SocketAddr>,
   options: &ConnectOptions,
-) -> Result<(WebSocketStream<Transport>, Upgraded), Failure> {
+) -> Result<(WebSocketStream<Link>, Upgraded), Failure> {
   let mut redirects = 0;
   loop {
     let mut stream = transport::open(&addrs, route.as_ref(), &target, &options.tls).await?;
@@ -232,7 +232,7 @@ async fn establish(
       Answer::Upgraded(mut upgraded) => {
         let leftover = std::mem::take(&mut upgraded.leftover);
         let config = ws_config(options.max_message_size, options.max_frame_size);
-        let ws = WebSocketStream::from_partially_read(stream, leftover, Role::Client, Some(config)).await;
+        let ws = WebSocketStream::from_partially_read(Link::new(stream), leftover, Role::Client, Some(config)).await;
         return Ok((ws, upgraded));
       }
       Answer::Redirect(status, location) => {

@@ -18,7 +18,7 @@ use crate::errors::{ErrorCode, Failure};
 use crate::events::{Emitter, Event, Peer};
 use crate::options::Heartbeat;
 use crate::session::{self, Command, Outbox, SessionEvents};
-use crate::transport::Transport;
+use crate::transport::{Link, Transport};
 
 /// Limits applied when the config leaves one out.
 pub const DEFAULT_LIMIT: u32 = 10;
@@ -328,7 +328,7 @@ impl ConnectionTask {
     stream: TcpStream,
     admitted: bool,
     outbox: Arc<Outbox>,
-  ) -> Result<tokio_tungstenite::WebSocketStream<Transport>, Failure> {
+  ) -> Result<tokio_tungstenite::WebSocketStream<Link>, Failure> {
     let transport = match &self.tls {
       Some(acceptor) => Transport::ServerTls(Box::new(
         acceptor.accept(stream).await.map_err(|e| Failure::io(&format!("TLS with {}", self.peer.ip), &e))?,
@@ -355,7 +355,7 @@ impl ConnectionTask {
       Ok(response)
     };
     let config = ws_config(None, None);
-    tokio_tungstenite::accept_hdr_async_with_config(transport, callback, Some(config))
+    tokio_tungstenite::accept_hdr_async_with_config(Link::new(transport), callback, Some(config))
       .await
       .map_err(|e| Failure::new(format!("handshake with {}: {e}", self.peer.ip)))
   }

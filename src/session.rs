@@ -22,7 +22,7 @@ use tokio_tungstenite::WebSocketStream;
 
 use crate::errors::Failure;
 use crate::options::Heartbeat;
-use crate::transport::Transport;
+use crate::transport::Link;
 
 /// How long we wait for the peer's answer to our close frame.
 pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -36,6 +36,8 @@ pub const ABNORMAL_CODE: u16 = 1005;
 const REWRITTEN_CLOSE_REASON: &str = "Protocol violation";
 /// Commands taken from the queue before the written frames are flushed together.
 const WRITE_BATCH: usize = 256;
+/// Messages read in one turn before writes and timers get theirs.
+const READ_BATCH: usize = 1024;
 
 /// What JS asks of a connection.
 #[derive(Debug)]
@@ -96,7 +98,10 @@ pub trait SessionEvents {
 }
 
 enum Step {
-  Incoming(Message),
+  /// Messages were handed to the events; nothing else happened.
+  Delivered,
+  /// The peer's close frame (data messages, pings and pongs are handled inside `poll_step`).
+  PeerClose(Option<CloseFrame>),
   Failed(WsError),
   Eof,
   CloseRequested(u16, String),
@@ -105,7 +110,7 @@ enum Step {
 
 /// Runs an open connection until it ends; the last thing it reports is `close`.
 pub async fn run<E: SessionEvents>(
-  ws: WebSocketStream<Transport>,
+  ws: WebSocketStream<Link>,
   outbox: std::sync::Arc<Outbox>,
   early: VecDeque<Command>,
   heartbeat: Heartbeat,
@@ -128,7 +133,7 @@ pub async fn run<E: SessionEvents>(
 }
 
 struct Session {
-  ws: WebSocketStream<Transport>,
+  ws: WebSocketStream<Link>,
   outbox: std::sync::Arc<Outbox>,
   /// Commands taken from the outbox (or given before 'open'), in order.
   early: VecDeque<Command>,
@@ -149,19 +154,16 @@ impl Session {
         return;
       }
       // Take every step that is ready at once; before waiting, hand the events over in one batch.
-      let step = match poll_fn(|cx| self.poll_step(cx)).now_or_never() {
+      let step = match poll_fn(|cx| self.poll_step(cx, events)).now_or_never() {
         Some(step) => step,
         None => {
           events.flush();
-          poll_fn(|cx| self.poll_step(cx)).await
+          poll_fn(|cx| self.poll_step(cx, events)).await
         }
       };
       match step {
-        Step::Incoming(Message::Text(text)) => events.message(Message::Text(text)),
-        Step::Incoming(Message::Binary(data)) => events.message(Message::Binary(data)),
-        Step::Incoming(Message::Pong(_)) => self.arm_heartbeat(),
-        Step::Incoming(Message::Ping(_)) | Step::Incoming(Message::Frame(_)) => {}
-        Step::Incoming(Message::Close(frame)) => {
+        Step::Delivered => {}
+        Step::PeerClose(frame) => {
           match self.closing.take() {
             // The answer to our close.
             Some((code, reason)) => events.close(code, reason),
@@ -229,8 +231,8 @@ impl Session {
     }
   }
 
-  /// One turn: write what JS queued, flush, then read; or a timer fired.
-  fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<Step> {
+  /// One turn: write what JS queued, flush, then read every message that is ready; or a timer fired.
+  fn poll_step<E: SessionEvents>(&mut self, cx: &mut Context<'_>, events: &mut E) -> Poll<Step> {
     let mut written = 0;
     if self.early.is_empty() {
       self.outbox.poll_take(cx, &mut self.early);
@@ -275,11 +277,31 @@ impl Session {
         Poll::Pending => {}
       }
     }
-    match Pin::new(&mut self.ws).poll_next(cx) {
-      Poll::Ready(Some(Ok(message))) => return Poll::Ready(Step::Incoming(message)),
-      Poll::Ready(Some(Err(e))) => return Poll::Ready(Step::Failed(e)),
-      Poll::Ready(None) => return Poll::Ready(Step::Eof),
-      Poll::Pending => {}
+    let mut delivered = 0;
+    while delivered < READ_BATCH {
+      match Pin::new(&mut self.ws).poll_next(cx) {
+        Poll::Ready(Some(Ok(message))) => match message {
+          Message::Text(_) | Message::Binary(_) => {
+            events.message(message);
+            delivered += 1;
+          }
+          Message::Pong(_) => self.arm_heartbeat(),
+          // tungstenite queued the answer to a ping; the next flush sends it.
+          Message::Ping(_) => self.unflushed = true,
+          Message::Frame(_) => {}
+          Message::Close(frame) => return Poll::Ready(Step::PeerClose(frame)),
+        },
+        Poll::Ready(Some(Err(e))) => return Poll::Ready(Step::Failed(e)),
+        Poll::Ready(None) => return Poll::Ready(Step::Eof),
+        Poll::Pending => break,
+      }
+    }
+    if delivered == READ_BATCH {
+      // More may be ready: come back after the rest of the loop has had its turn.
+      cx.waker().wake_by_ref();
+    }
+    if delivered > 0 {
+      return Poll::Ready(Step::Delivered);
     }
     if self.timer_armed() && self.timer.as_mut().poll(cx).is_ready() {
       return Poll::Ready(Step::Timer);

@@ -17,6 +17,8 @@ use crate::target::Target;
 
 /// How long one TCP connect may take (the runtime's lws waits 15 s).
 const TCP_CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+/// How much one read from the socket may take in.
+const READ_AHEAD: usize = 64 * 1024;
 
 /// A connected stream, plain or TLS, client or server side.
 pub enum Transport {
@@ -115,5 +117,104 @@ impl AsyncWrite for Transport {
 
   fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
     each_stream!(self, s => Pin::new(s).poll_shutdown(cx))
+  }
+}
+
+thread_local! {
+  /// Read-ahead buffers not in use, kept per runtime thread so that taking one costs no allocation.
+  static SPARE_BUFFERS: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+/// Spare buffers kept per thread.
+const MAX_SPARE_BUFFERS: usize = 16;
+
+fn take_buffer() -> Vec<u8> {
+  SPARE_BUFFERS.with(|spare| spare.borrow_mut().pop()).unwrap_or_else(|| Vec::with_capacity(READ_AHEAD))
+}
+
+fn give_back(mut buffer: Vec<u8>) {
+  buffer.clear();
+  SPARE_BUFFERS.with(|spare| {
+    let mut spare = spare.borrow_mut();
+    if spare.len() < MAX_SPARE_BUFFERS {
+      spare.push(buffer);
+    }
+  });
+}
+
+/// A transport with a read-ahead buffer under the WebSocket codec.
+///
+/// tungstenite reads into whatever is left of its own buffer, which after many small frames can be
+/// a few bytes: one system call per message. Reading ahead takes in everything the socket has (up
+/// to 64 KiB) in one call. A connection holds a buffer only while it has unread bytes in it, so an
+/// idle connection keeps none; buffers not in use wait in a small per-thread pool.
+pub struct Link {
+  inner: Transport,
+  ahead: Vec<u8>,
+  start: usize,
+}
+
+impl Link {
+  pub fn new(inner: Transport) -> Self {
+    Link { inner, ahead: Vec::new(), start: 0 }
+  }
+}
+
+impl AsyncRead for Link {
+  fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, dst: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    let this = self.get_mut();
+    if this.start == this.ahead.len() {
+      if dst.remaining() >= READ_AHEAD {
+        return Pin::new(&mut this.inner).poll_read(cx, dst);
+      }
+      let mut ahead = take_buffer();
+      let mut buf = ReadBuf::uninit(&mut ahead.spare_capacity_mut()[..READ_AHEAD]);
+      match Pin::new(&mut this.inner).poll_read(cx, &mut buf) {
+        Poll::Ready(Ok(())) => {
+          let n = buf.filled().len();
+          if n == 0 {
+            give_back(ahead);
+            return Poll::Ready(Ok(()));
+          }
+          // SAFETY: `poll_read` initialised the first `n` bytes of the spare capacity.
+          unsafe { ahead.set_len(n) };
+          this.ahead = ahead;
+          this.start = 0;
+        }
+        other => {
+          give_back(ahead);
+          return other;
+        }
+      }
+    }
+    let n = dst.remaining().min(this.ahead.len() - this.start);
+    dst.put_slice(&this.ahead[this.start..this.start + n]);
+    this.start += n;
+    if this.start == this.ahead.len() {
+      give_back(std::mem::take(&mut this.ahead));
+      this.start = 0;
+    }
+    Poll::Ready(Ok(()))
+  }
+}
+
+impl AsyncWrite for Link {
+  fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+  }
+
+  fn poll_write_vectored(self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
+    Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+  }
+
+  fn is_write_vectored(&self) -> bool {
+    self.inner.is_write_vectored()
+  }
+
+  fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+  }
+
+  fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
   }
 }
