@@ -34,10 +34,10 @@ export function runNode(t, source, { args = [], nodeArgs = [], env = {}, timeout
     child.kill('SIGKILL')
   }, timeout)
   const done = new Promise((resolve) => {
-    child.on('exit', (code, signal) => {
+    // 'close' comes after 'exit' once the pipes are drained: all the output has been read.
+    child.on('close', (code, signal) => {
       clearTimeout(timer)
-      // Let the pipes drain.
-      setImmediate(() => resolve({ code, signal, stdout, stderr, timedOut, ms: Date.now() - started }))
+      resolve({ code, signal, stdout, stderr, timedOut, ms: Date.now() - started })
     })
   })
   t?.teardown(() => {
