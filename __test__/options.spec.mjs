@@ -161,19 +161,13 @@ const CHILD_URL = pathToFileURL(path.join(ROOT, '__test__/fixtures/connect-child
 
 /** Runs __test__/fixtures/connect-child.mjs with OHOS_WEBSOCKET_ALLOWED_DOMAINS = `domains`. */
 async function inChild(t, url, options, domains) {
-  // runNode resolves on 'exit', which may come before the last stdout chunk: read it until 'close'.
-  let stdout = ''
-  const running = runNode(t, `import ${JSON.stringify(CHILD_URL)}`, {
+  const r = await runNode(t, `import ${JSON.stringify(CHILD_URL)}`, {
     args: [url, JSON.stringify(options ?? null)],
     env: { OHOS_WEBSOCKET_ALLOWED_DOMAINS: domains, HTTP_PROXY: undefined, http_proxy: undefined },
     timeout: 15000,
-    onStdout: (chunk) => (stdout += chunk),
   })
-  const closed = new Promise((resolve) => running.child.on('close', resolve))
-  const r = await running
-  await closed
-  const line = stdout.trim().split('\n').pop()
-  if (r.code !== 0 || !line) throw new Error(`the child failed (exit ${r.code}${r.timedOut ? ', timed out' : ''}):\n${r.stderr}${stdout}`)
+  const line = r.stdout.trim().split('\n').pop()
+  if (r.code !== 0 || !line) throw new Error(`the child failed (exit ${r.code}${r.timedOut ? ', timed out' : ''}):\n${r.stderr}${r.stdout}`)
   return JSON.parse(line)
 }
 

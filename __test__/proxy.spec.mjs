@@ -299,19 +299,13 @@ const PROXY_VARS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'N
 /** Runs __test__/fixtures/connect-child.mjs with exactly the proxy variables of `env`; returns its events. */
 async function inChild(t, url, options, env) {
   const clean = Object.fromEntries(PROXY_VARS.map((k) => [k, undefined]))
-  // runNode resolves on 'exit', which may come before the last stdout chunk: read it until 'close'.
-  let stdout = ''
-  const running = runNode(t, `import ${JSON.stringify(CHILD_URL)}`, {
+  const r = await runNode(t, `import ${JSON.stringify(CHILD_URL)}`, {
     args: [url, JSON.stringify(options ?? null)],
     env: { ...clean, ...env },
     timeout: 15000,
-    onStdout: (chunk) => (stdout += chunk),
   })
-  const closed = new Promise((resolve) => running.child.on('close', resolve))
-  const r = await running
-  await closed
-  const line = stdout.trim().split('\n').pop()
-  if (r.code !== 0 || !line) throw new Error(`the child failed (exit ${r.code}${r.timedOut ? ', timed out' : ''}):\n${r.stderr}${stdout}`)
+  const line = r.stdout.trim().split('\n').pop()
+  if (r.code !== 0 || !line) throw new Error(`the child failed (exit ${r.code}${r.timedOut ? ', timed out' : ''}):\n${r.stderr}${r.stdout}`)
   return JSON.parse(line)
 }
 
