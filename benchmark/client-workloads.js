@@ -186,7 +186,7 @@ async function fanIn(open, { url, connections: count, perConnection }) {
   await done
   const seconds = (performance.now() - start) / 1000
   await Promise.all(conns.map((c) => c.close()))
-  return { msgs_per_s: total / seconds }
+  return { msgs_per_s: total / seconds, peak_rss_mb: memory().peak / 1e6 }
 }
 
 const WORKLOADS = { rtt, inflight, bulk, connections, fanIn }

@@ -42,7 +42,8 @@ function parseOptions(argv) {
     const unknown = options.only.filter((id) => !WORKLOADS.some((w) => w.id === id))
     if (unknown.length) throw new Error(`unknown workload ${unknown.join(', ')}; known: ${WORKLOADS.map((w) => w.id).join(', ')}`)
   }
-  if (options.runs === null) options.runs = options.quick ? 1 : 3
+  // Five runs: on a shared machine the median of three still moves with the neighbours' load.
+  if (options.runs === null) options.runs = options.quick ? 1 : 5
   if (!Number.isInteger(options.runs) || options.runs < 1) throw new Error('--runs needs a positive integer')
   return options
 }
@@ -190,6 +191,7 @@ async function main() {
     for (let run = 0; run < options.runs; run++) {
       const results = {}
       for (const lib of rotated(libs, run)) {
+        const began = Date.now()
         try {
           results[lib] =
             workload.kind === 'server'
@@ -198,7 +200,8 @@ async function main() {
         } catch (err) {
           results[lib] = { error: err.message }
         }
-        console.log(`${workload.id.padEnd(17)} run ${run + 1}/${options.runs} ${lib.padEnd(6)} ${describe(results[lib], workload)}`)
+        const took = `${((Date.now() - began) / 1000).toFixed(1)} s`.padStart(7)
+        console.log(`${workload.id.padEnd(17)} run ${run + 1}/${options.runs} ${lib.padEnd(6)} ${took}  ${describe(results[lib], workload)}`)
       }
       measurements[workload.id].push(results)
     }
