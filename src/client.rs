@@ -180,7 +180,9 @@ async fn run_session(shared: Arc<Shared>, target: Target, options: ConnectOption
 
   // Connect, while keeping what JS asks meanwhile: sends wait for 'open', a close aborts.
   let mut early = VecDeque::new();
-  let attempt = tokio::time::timeout(HANDSHAKE_TIMEOUT, establish(target, route, addrs, &options));
+  // Boxed: the connecting phase's state (buffers, TLS handshake) is freed once the connection is
+  // open instead of sizing the task of every open connection.
+  let attempt = tokio::time::timeout(HANDSHAKE_TIMEOUT, Box::pin(establish(target, route, addrs, &options)));
   tokio::pin!(attempt);
   let outcome = loop {
     tokio::select! {

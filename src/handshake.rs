@@ -72,7 +72,7 @@ pub async fn upgrade<S: AsyncRead + AsyncWrite + Unpin>(
   stream.flush().await.map_err(|e| Failure::io("sending the upgrade request", &e))?;
 
   let mut buf = Vec::with_capacity(1024);
-  let mut chunk = [0u8; 4096];
+  let mut chunk = vec![0u8; 4096];
   loop {
     let n = stream.read(&mut chunk).await.map_err(|e| Failure::io("reading the upgrade response", &e))?;
     if n == 0 {

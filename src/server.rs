@@ -276,7 +276,8 @@ impl ConnectionTask {
       self.shared.emitter.emit(Event::ServerError(why.clone()));
     }
     let outbox = Arc::new(Outbox::default());
-    let handshake = self.handshake(stream, admitted.is_ok(), outbox.clone());
+    // Boxed so that the handshake's state does not size the task of every open connection.
+    let handshake = Box::pin(self.handshake(stream, admitted.is_ok(), outbox.clone()));
     let accepted = tokio::time::timeout(std::time::Duration::from_secs(20), handshake).await;
     let ws = match accepted {
       Ok(Ok(ws)) => ws,

@@ -127,9 +127,34 @@ pub async fn run<E: SessionEvents>(
     pong_deadline: None,
     close_deadline: None,
     heartbeat,
+    link_lost: false,
   };
   s.arm_heartbeat();
   s.run(events).await;
+  if !s.link_lost {
+    tokio::spawn(linger(s.ws));
+  }
+}
+
+/// After the close handshake (or a violation), the peer may still be sending: dropping the socket
+/// with unread bytes would make the kernel answer with a reset, and the peer lose our close frame.
+/// So our side is shut down, and the socket read and discarded until the peer closes it (or for a
+/// few seconds), in a task
+/// of its own: the events of the connection do not wait for it.
+async fn linger(ws: WebSocketStream<Link>) {
+  use tokio::io::{AsyncReadExt, AsyncWriteExt};
+  let mut link = ws.into_inner();
+  let mut scratch = vec![0u8; 4096];
+  let _ = tokio::time::timeout(CLOSE_ECHO_TIMEOUT, async {
+    // Our side is done: tell the peer (FIN, or TLS close_notify), so that it closes its side too.
+    let _ = link.shutdown().await;
+    while let Ok(n) = link.read(&mut scratch).await {
+      if n == 0 {
+        break;
+      }
+    }
+  })
+  .await;
 }
 
 struct Session {
@@ -145,6 +170,8 @@ struct Session {
   pong_deadline: Option<Instant>,
   close_deadline: Option<Instant>,
   heartbeat: Heartbeat,
+  /// The socket is gone (EOF or an I/O error): nothing to linger on.
+  link_lost: bool,
 }
 
 impl Session {
@@ -190,6 +217,7 @@ impl Session {
           return;
         }
         Step::Eof => {
+          self.link_lost = true;
           match self.closing.take() {
             Some((code, reason)) => events.close(code, reason),
             None => {
@@ -322,11 +350,10 @@ impl Session {
     self.reset_timer();
   }
 
-  /// After the peer's close: send our echo and wait (briefly) for the peer to drop the link.
+  /// After the peer's close: send our echo (the peer's own closing of the link is awaited by `linger`).
   async fn finish_echo(&mut self) {
     let _ = tokio::time::timeout(CLOSE_ECHO_TIMEOUT, async {
       let _ = poll_fn(|cx| Pin::new(&mut self.ws).poll_flush(cx)).await;
-      while let Some(Ok(_)) = poll_fn(|cx| Pin::new(&mut self.ws).poll_next(cx)).await {}
     })
     .await;
   }
@@ -347,6 +374,7 @@ impl Session {
       events.close(code, why);
       return;
     }
+    self.link_lost = true;
     match self.closing.take() {
       // The peer dropped the link instead of answering our close: the close is done all the same.
       Some((code, reason)) => events.close(code, reason),

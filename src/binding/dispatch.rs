@@ -289,7 +289,7 @@ impl Js {
         (kind::OPEN, object)
       }
       Event::Text(text) => (kind::TEXT, self.utf8(&text)?),
-      Event::Binary(data) => (kind::BINARY, self.array_buffer(&data)?),
+      Event::Binary(data) => (kind::BINARY, self.owned_array_buffer(data)?),
       Event::Error(failure) => {
         let object = self.object()?;
         self.set(object, "code", self.u32(200)?)?;
@@ -307,7 +307,7 @@ impl Js {
       Event::ServerConnect(peer) => (kind::SERVER_CONNECT, self.peer(&peer)?),
       Event::ServerText(peer, text) => (kind::SERVER_MESSAGE, self.server_message(&peer, self.utf8(&text)?)?),
       Event::ServerBinary(peer, data) => {
-        (kind::SERVER_MESSAGE, self.server_message(&peer, self.array_buffer(&data)?)?)
+        (kind::SERVER_MESSAGE, self.server_message(&peer, self.owned_array_buffer(data)?)?)
       }
       Event::ServerClose(peer, code, reason) => {
         let pair = self.array(2)?;
@@ -379,6 +379,31 @@ impl Js {
       unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), data.cast::<u8>(), bytes.len()) };
     }
     Ok(out)
+  }
+
+  /// An ArrayBuffer over a large message's own bytes, without copying them: JS holds the bytes
+  /// until it collects the ArrayBuffer. Falls back to a copy where external buffers are refused.
+  fn owned_array_buffer(self, bytes: bytes::Bytes) -> napi::Result<sys::napi_value> {
+    unsafe extern "C" fn release(_env: sys::napi_env, _data: *mut c_void, hint: *mut c_void) {
+      // SAFETY: `hint` is the Box<Bytes> leaked below, released exactly once by Node.
+      drop(unsafe { Box::from_raw(hint.cast::<bytes::Bytes>()) });
+    }
+    if bytes.is_empty() {
+      return self.array_buffer(&bytes);
+    }
+    let owner = Box::new(bytes);
+    let (data, len) = (owner.as_ptr() as *mut c_void, owner.len());
+    let hint = Box::into_raw(owner);
+    let mut out = ptr::null_mut();
+    // SAFETY: `data` stays valid while `hint` (which owns it) lives, until `release` runs. The
+    // message's bytes are its own range of the allocation: JS writing into them touches nothing else.
+    let status = unsafe { sys::napi_create_external_arraybuffer(self.0, data, len, Some(release), hint.cast(), &mut out) };
+    if status == sys::Status::napi_ok {
+      return Ok(out);
+    }
+    // SAFETY: Node refused the buffer and will not call `release`: the box is still ours.
+    let owner = unsafe { Box::from_raw(hint) };
+    self.array_buffer(&owner)
   }
 
   fn uint32_array(self, values: &[u32]) -> napi::Result<sys::napi_value> {
