@@ -125,6 +125,7 @@ async function connections(open, { url, connections: count, concurrency, ca }) {
   gc()
   await sleep(100)
   const before = memory().rss
+  const heapBefore = process.memoryUsage().heapUsed
 
   const start = performance.now()
   const conns = []
@@ -142,6 +143,7 @@ async function connections(open, { url, connections: count, concurrency, ca }) {
   await sleep(200)
   gc()
   const idle = memory().rss
+  const heapIdle = process.memoryUsage().heapUsed
 
   const closing = performance.now()
   await Promise.all(conns.map((c) => c.close()))
@@ -151,6 +153,8 @@ async function connections(open, { url, connections: count, concurrency, ca }) {
     conns_per_s: count / seconds,
     peak_rss_mb: memory().peak / 1e6,
     rss_per_conn_kb: (idle - before) / count / 1e3,
+    // The JS heap's part of it (the rest is native memory: the addon's, or Node's sockets).
+    heap_per_conn_kb: (heapIdle - heapBefore) / count / 1e3,
     open_s: (opened - start) / 1000,
     close_s: (closed - closing) / 1000,
   }
