@@ -4,10 +4,12 @@
 // and the process stays healthy.
 import test from 'ava'
 
-import { runNode } from './helpers/child.mjs'
+import { INDEX_URL, ROOT, runNode } from './helpers/child.mjs'
 import { businessError, describe, LINK_DOWN, newClient, openClient, viaPromise } from './helpers/events.mjs'
 import { OP, startScriptedPeer } from './helpers/wire.mjs'
 
+const INDEX = new URL(INDEX_URL).pathname
+const CLIENTS = `${ROOT}/__test__/load/clients.mjs`
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const MiB = 1024 * 1024
 
@@ -221,6 +223,45 @@ test('a peer that stops reading while we queue 100 MiB: nothing is lost, order i
   t.is(intact, COUNT, 'every message intact and in order')
   t.is(badFrames, 0, 'every frame masked')
   t.is(rec.count('error'), 0, "no 'error'")
+})
+
+test('the JS thread blocked for 4 s while the server streams 600 MB: no crash, every message arrives in order afterwards', async (t) => {
+  t.timeout(90000)
+  // In a child process: a failure here can take the whole process down.
+  const source = `
+    import { createRequire } from 'node:module'
+    import { startServerProcess } from ${JSON.stringify(CLIENTS)}
+    const { webSocket } = createRequire(import.meta.url)(${JSON.stringify(INDEX)})
+    const COUNT = 10000
+    const SIZE = 60000
+    const server = await startServerProcess(['stream', COUNT, SIZE])
+    const ws = webSocket.createWebSocket()
+    let next = 0
+    let wrong = 0
+    ws.on('message', (err, data) => {
+      if (data.length !== SIZE || Number(data.trimEnd()) !== next) wrong++
+      next++
+    })
+    ws.on('error', (e) => console.log('ERROR ' + JSON.stringify(e)))
+    const closed = new Promise((resolve) => ws.on('close', (err, payload) => resolve(payload)))
+    const opened = new Promise((resolve) => ws.on('open', resolve))
+    await ws.connect(server.url)
+    await opened
+    // The JS thread is busy; the server keeps sending.
+    const until = Date.now() + 4000
+    while (Date.now() < until) {}
+    const close = await closed
+    await server.stop()
+    console.log('RESULT ' + JSON.stringify({ received: next, wrong, close }))
+  `
+  const r = await runNode(t, source, { timeout: 80000 })
+  const context = `exit ${r.code}, signal ${r.signal}${r.timedOut ? ', timed out' : ''}; stdout: ${r.stdout.slice(-1000)}; stderr: ${r.stderr.slice(-1500)}`
+  t.is(r.signal, null, `no crash (${context})`)
+  t.is(r.code, 0, `exit code 0 (${context})`)
+  const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '))
+  t.truthy(line, `the client reported (${context})`)
+  if (!line) return
+  t.deepEqual(JSON.parse(line.slice(7)), { received: 10000, wrong: 0, close: { code: 1000, reason: 'done' } })
 })
 
 // ---------------------------------------------------------------------------------------------
