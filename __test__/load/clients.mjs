@@ -100,9 +100,10 @@ export async function receiveStreams({ url, connections, perConnection, timeout 
 
 /**
  * `count` clients connect at once, each sends one text and waits for its echo, then all close.
- * Resolves with `{openMs, echoMs, closeMs, wrongEchoes, closes}`.
+ * `onAllOpen()` runs once every client is open. Resolves with `{openMs, echoMs, closeMs,
+ * wrongEchoes, closes}`.
  */
-export async function concurrentEcho({ url, count, timeout = 60000 }) {
+export async function concurrentEcho({ url, count, timeout = 60000, onAllOpen }) {
   const clients = Array.from({ length: count }, () => webSocket.createWebSocket())
   const t0 = Date.now()
   await Promise.all(
@@ -113,6 +114,7 @@ export async function concurrentEcho({ url, count, timeout = 60000 }) {
     }),
   )
   const t1 = Date.now()
+  onAllOpen?.()
   let wrongEchoes = 0
   await Promise.all(
     clients.map(async (ws, i) => {
