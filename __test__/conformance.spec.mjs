@@ -448,7 +448,7 @@ async function runCase(t, c) {
   } else if (c.fail === undefined) {
     t.deepEqual(pongs, expectedPongs.map(normBytes), 'a pong with the same payload answers each ping, in order')
   }
-  // A pong after the client's own close frame is never allowed.
+  // The client's close frame is its last frame: no pong or data after it.
   const closeAt = frames.indexOf(clientClose)
   t.true(closeAt === -1 || closeAt === frames.length - 1, `nothing follows the client's close frame (${wire})`)
 }
