@@ -17,7 +17,7 @@ use crate::events::{Emitter, Event};
 use crate::handshake::{self, Answer, Upgraded};
 use crate::options::{ConnectOptions, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE};
 use crate::proxy;
-use crate::session::{self, Command, Outbox, SessionEvents};
+use crate::session::{self, Command, Outbox, SessionEvents, LOCAL_BATCH_BYTES};
 use crate::target::Target;
 use crate::transport::{self, Link};
 use crate::policy;
@@ -268,6 +268,11 @@ impl SessionEvents for Reporter {
       Message::Binary(data) => self.batch.push(Event::Binary(data)),
       _ => {}
     }
+  }
+
+  fn poll_room(&mut self, cx: &mut std::task::Context<'_>) -> bool {
+    // Past a few MiB, hand the batch over first (the session flushes before it waits).
+    self.batch.iter().map(Event::payload_len).sum::<usize>() < LOCAL_BATCH_BYTES && self.shared.emitter.poll_room(cx)
   }
 
   fn flush(&mut self) {

@@ -5,6 +5,7 @@
 //! result of `connect()` travels on the same path as the events that follow it.
 
 use std::sync::Arc;
+use std::task::Context;
 
 use bytes::Bytes;
 
@@ -47,6 +48,16 @@ pub enum Event {
   ServerError(String),
 }
 
+impl Event {
+  /// The message bytes this event holds (what backpressure counts).
+  pub fn payload_len(&self) -> usize {
+    match self {
+      Event::Text(b) | Event::Binary(b) | Event::ServerText(_, b) | Event::ServerBinary(_, b) => b.len(),
+      _ => 0,
+    }
+  }
+}
+
 /// A client of the server, as JS names it: `{clientIP, clientPort}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Peer {
@@ -64,6 +75,9 @@ pub trait EventQueue: Send + Sync {
   fn request_wake(&self, outbox: Arc<Outbox>);
   /// True once the JS environment is gone (worker terminated): connections should stop.
   fn is_closed(&self) -> bool;
+  /// False while JS has too many message bytes waiting: the caller stops reading, and `cx` is
+  /// woken when JS has taken them.
+  fn poll_room(&self, cx: &mut Context<'_>) -> bool;
 }
 
 /// A handle that emits the events of one JS object.
@@ -92,5 +106,9 @@ impl Emitter {
 
   pub fn is_closed(&self) -> bool {
     self.queue.is_closed()
+  }
+
+  pub fn poll_room(&self, cx: &mut Context<'_>) -> bool {
+    self.queue.poll_room(cx)
   }
 }

@@ -17,7 +17,7 @@ use crate::client::{close_code, close_reason, ws_config};
 use crate::errors::{ErrorCode, Failure};
 use crate::events::{Emitter, Event, Peer};
 use crate::options::Heartbeat;
-use crate::session::{self, Command, Outbox, SessionEvents};
+use crate::session::{self, Command, Outbox, SessionEvents, LOCAL_BATCH_BYTES};
 use crate::transport::{Link, Transport};
 
 /// Limits applied when the config leaves one out.
@@ -388,6 +388,11 @@ impl SessionEvents for Reporter {
       Message::Binary(data) => self.batch.push(Event::ServerBinary(self.peer.clone(), data)),
       _ => {}
     }
+  }
+
+  fn poll_room(&mut self, cx: &mut std::task::Context<'_>) -> bool {
+    // Past a few MiB, hand the batch over first (the session flushes before it waits).
+    self.batch.iter().map(Event::payload_len).sum::<usize>() < LOCAL_BATCH_BYTES && self.emitter.poll_room(cx)
   }
 
   fn flush(&mut self) {

@@ -36,6 +36,8 @@ pub const ABNORMAL_CODE: u16 = 1005;
 const REWRITTEN_CLOSE_REASON: &str = "Protocol violation";
 /// Commands taken from the queue before the written frames are flushed together.
 const WRITE_BATCH: usize = 256;
+/// Message bytes a session reports before handing them to the dispatcher, at most.
+pub const LOCAL_BATCH_BYTES: usize = 4 << 20;
 /// Messages read in one turn before writes and timers get theirs.
 const READ_BATCH: usize = 1024;
 
@@ -95,6 +97,10 @@ pub trait SessionEvents {
   fn abandoned(&self) -> bool;
   /// The session is about to wait: hand over what was reported since the last flush.
   fn flush(&mut self) {}
+  /// False while the reader must pause (JS is behind); `cx` is woken when it may go on.
+  fn poll_room(&mut self, _cx: &mut Context<'_>) -> bool {
+    true
+  }
 }
 
 enum Step {
@@ -307,6 +313,9 @@ impl Session {
     }
     let mut delivered = 0;
     while delivered < READ_BATCH {
+      if delivered % 64 == 0 && !events.poll_room(cx) {
+        break;
+      }
       match Pin::new(&mut self.ws).poll_next(cx) {
         Poll::Ready(Some(Ok(message))) => match message {
           Message::Text(_) | Message::Binary(_) => {

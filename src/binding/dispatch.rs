@@ -8,7 +8,8 @@
 
 use std::ffi::c_void;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::task::{Context, Waker};
 use std::sync::{Arc, Mutex};
 
 use napi::bindgen_prelude::{Function, ToNapiValue};
@@ -53,13 +54,29 @@ struct Pending {
   closed: AtomicBool,
   /// Outboxes to wake at the next `flushSends`.
   wakes: Mutex<Vec<Arc<Outbox>>>,
+  /// Message bytes queued and not yet taken by JS.
+  queued_bytes: AtomicUsize,
+  /// Connections that stopped reading until JS takes the queue.
+  stalled: Mutex<Vec<Waker>>,
 }
+
+/// Message bytes waiting for JS beyond which connections stop reading: a busy JS thread makes the
+/// peers wait (TCP flow control) instead of the process running out of memory.
+const MAX_QUEUED_BYTES: usize = 32 << 20;
 
 impl Pending {
   fn take(&self) -> Vec<(u32, Event)> {
-    let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
-    self.scheduled.store(false, Ordering::Release);
-    std::mem::take(&mut *events)
+    let taken = {
+      let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
+      self.scheduled.store(false, Ordering::Release);
+      self.queued_bytes.store(0, Ordering::Release);
+      std::mem::take(&mut *events)
+    };
+    let stalled = std::mem::take(&mut *self.stalled.lock().unwrap_or_else(|e| e.into_inner()));
+    for waker in stalled {
+      waker.wake();
+    }
+    taken
   }
 }
 
@@ -89,11 +106,23 @@ impl Dispatcher {
 
 impl EventQueue for Dispatcher {
   fn push(&self, target: u32, event: Event) {
+    self.pending.queued_bytes.fetch_add(event.payload_len(), Ordering::AcqRel);
     self.enqueue(|events| events.push((target, event)));
   }
 
   fn push_all(&self, target: u32, batch: Vec<Event>) {
+    let bytes = batch.iter().map(Event::payload_len).sum();
+    self.pending.queued_bytes.fetch_add(bytes, Ordering::AcqRel);
     self.enqueue(|events| events.extend(batch.into_iter().map(|event| (target, event))));
+  }
+
+  fn poll_room(&self, cx: &mut Context<'_>) -> bool {
+    if self.pending.queued_bytes.load(Ordering::Acquire) < MAX_QUEUED_BYTES {
+      return true;
+    }
+    self.pending.stalled.lock().unwrap_or_else(|e| e.into_inner()).push(cx.waker().clone());
+    // JS may have taken the queue between the check and the registration.
+    self.pending.queued_bytes.load(Ordering::Acquire) < MAX_QUEUED_BYTES
   }
 
   fn request_wake(&self, outbox: Arc<Outbox>) {
@@ -169,6 +198,9 @@ pub struct Batch(Vec<(u32, Event)>);
 const NO_SLICE: u32 = u32::MAX;
 /// Messages from this size on get their own JS value instead of a slice of the batch's.
 const SLICE_LIMIT: usize = 64 * 1024;
+/// The most bytes joined into a batch's `text` or `bytes` (V8 strings stop at about 512 MB); the
+/// messages after that get their own JS values.
+const MAX_JOINED: usize = 16 << 20;
 
 /// The length of valid UTF-8 in UTF-16 code units, as JS string offsets count.
 fn utf16_len(text: &[u8]) -> u32 {
@@ -207,24 +239,24 @@ impl ToNapiValue for Batch {
     };
     for (target, event) in batch.0 {
       match event {
-        Event::Text(t) if t.len() < SLICE_LIMIT => {
+        Event::Text(t) if t.len() < SLICE_LIMIT && text.len() + t.len() <= MAX_JOINED => {
           let end = text_units + utf16_len(&t);
           head.extend([target, kind::TEXT, text_units, end, 0]);
           text.extend_from_slice(&t);
           text_units = end;
         }
-        Event::Binary(b) if b.len() < SLICE_LIMIT => {
+        Event::Binary(b) if b.len() < SLICE_LIMIT && bytes.len() + b.len() <= MAX_JOINED => {
           head.extend([target, kind::BINARY, bytes.len() as u32, (bytes.len() + b.len()) as u32, 0]);
           bytes.extend_from_slice(&b);
         }
-        Event::ServerText(peer, t) if t.len() < SLICE_LIMIT => {
+        Event::ServerText(peer, t) if t.len() < SLICE_LIMIT && text.len() + t.len() <= MAX_JOINED => {
           let z = peer_index(target, peer, &mut push_object)?;
           let end = text_units + utf16_len(&t);
           head.extend([target, kind::SERVER_TEXT, text_units, end, z]);
           text.extend_from_slice(&t);
           text_units = end;
         }
-        Event::ServerBinary(peer, b) if b.len() < SLICE_LIMIT => {
+        Event::ServerBinary(peer, b) if b.len() < SLICE_LIMIT && bytes.len() + b.len() <= MAX_JOINED => {
           let z = peer_index(target, peer, &mut push_object)?;
           head.extend([target, kind::SERVER_BINARY, bytes.len() as u32, (bytes.len() + b.len()) as u32, z]);
           bytes.extend_from_slice(&b);
