@@ -16,18 +16,18 @@ use crate::errors::{ErrorCode, Failure};
 use crate::events::{Emitter, Event};
 use crate::handshake::{self, Answer, Upgraded};
 use crate::options::{ConnectOptions, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE};
+use crate::policy;
 use crate::proxy;
 use crate::session::{self, Command, Outbox, SessionEvents, LOCAL_BATCH_BYTES};
 use crate::target::Target;
 use crate::transport::{self, Link};
-use crate::policy;
 
 /// Redirects followed before the attempt fails.
 const MAX_REDIRECTS: usize = 5;
 /// How long connecting (TCP, proxy, TLS, upgrade) may take.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(20);
 /// Initial read buffer of a connection: small, so idle connections stay cheap; it grows for large frames.
-const READ_BUFFER_BYTES: usize = 1024;
+const READ_BUFFER_BYTES: usize = 4 * 1024;
 /// Outgoing bytes buffered before tungstenite writes on its own (we flush after each batch anyway).
 const WRITE_BUFFER_BYTES: usize = 64 * 1024;
 
@@ -69,22 +69,43 @@ impl Shared {
 
 impl Client {
   pub fn new(emitter: Emitter) -> Self {
-    Client { shared: Arc::new(Shared { state: AtomicU8::new(IDLE), session: Mutex::new(None), emitter }) }
+    Client {
+      shared: Arc::new(Shared {
+        state: AtomicU8::new(IDLE),
+        session: Mutex::new(None),
+        emitter,
+      }),
+    }
   }
 
   /// Starts a session. The checks run in the contract's order: 201, 2302998, 2302002, 2302003,
   /// 2302001 (401 was the JS layer's). Must be called inside the tokio runtime.
-  pub fn connect(&self, url: &str, options: ConnectOptions, network_allowed: bool) -> Result<(), ErrorCode> {
+  pub fn connect(
+    &self,
+    url: &str,
+    options: ConnectOptions,
+    network_allowed: bool,
+  ) -> Result<(), ErrorCode> {
     if !network_allowed {
       return Err(ErrorCode::PermissionDenied);
     }
-    let host = url::Url::parse(url).ok().and_then(|u| u.host_str().map(|h| h.trim_matches(['[', ']']).to_string()));
+    let host = url::Url::parse(url)
+      .ok()
+      .and_then(|u| u.host_str().map(|h| h.trim_matches(['[', ']']).to_string()));
     if !policy::host_allowed(host.as_deref().unwrap_or("")) {
       return Err(ErrorCode::DomainNotAllowed);
     }
     let tls = &options.tls;
-    let cert_files = tls.client_cert.iter().flat_map(|c| [&c.cert_path, &c.key_path]);
-    if tls.ca_path.iter().chain(cert_files).any(|path| !path.exists()) {
+    let cert_files = tls
+      .client_cert
+      .iter()
+      .flat_map(|c| [&c.cert_path, &c.key_path]);
+    if tls
+      .ca_path
+      .iter()
+      .chain(cert_files)
+      .any(|path| !path.exists())
+    {
       return Err(ErrorCode::CertificateFileMissing);
     }
     let mut session = self.shared.session();
@@ -104,7 +125,10 @@ impl Client {
         // A bug of ours must end this connection visibly, never take the process down.
         shared.finish([
           Event::Error(Failure::new("internal error in the connection task")),
-          Event::Close { code: session::ABNORMAL_CODE, reason: session::LINK_DOWN.into() },
+          Event::Close {
+            code: session::ABNORMAL_CODE,
+            reason: session::LINK_DOWN.into(),
+          },
         ]);
       }
     });
@@ -135,7 +159,10 @@ impl Client {
     }
     let outbox = session.as_ref().ok_or(ErrorCode::Unknown)?;
     self.shared.state.store(CLOSING, Ordering::SeqCst);
-    outbox.push(Command::Close(close_code(code), close_reason(reason.unwrap_or(""))));
+    outbox.push(Command::Close(
+      close_code(code),
+      close_reason(reason.unwrap_or("")),
+    ));
     outbox.wake();
     Ok(())
   }
@@ -167,12 +194,20 @@ pub fn ws_config(max_message: Option<usize>, max_frame: Option<usize>) -> WebSoc
     .max_frame_size(Some(max_frame.unwrap_or(DEFAULT_MAX_FRAME_SIZE)))
 }
 
-async fn run_session(shared: Arc<Shared>, target: Target, options: ConnectOptions, outbox: Arc<Outbox>) {
+async fn run_session(
+  shared: Arc<Shared>,
+  target: Target,
+  options: ConnectOptions,
+  outbox: Arc<Outbox>,
+) {
   let route = proxy::route(&options.proxy, &target);
   let addrs = match transport::resolve(&target, route.as_ref()).await {
     Ok(addrs) => addrs,
     Err(failure) => {
-      shared.finish([Event::ConnectFailed(ErrorCode::Unknown), Event::Error(failure)]);
+      shared.finish([
+        Event::ConnectFailed(ErrorCode::Unknown),
+        Event::Error(failure),
+      ]);
       return;
     }
   };
@@ -182,7 +217,10 @@ async fn run_session(shared: Arc<Shared>, target: Target, options: ConnectOption
   let mut early = VecDeque::new();
   // Boxed: the connecting phase's state (buffers, TLS handshake) is freed once the connection is
   // open instead of sizing the task of every open connection.
-  let attempt = tokio::time::timeout(HANDSHAKE_TIMEOUT, Box::pin(establish(target, route, addrs, &options)));
+  let attempt = tokio::time::timeout(
+    HANDSHAKE_TIMEOUT,
+    Box::pin(establish(target, route, addrs, &options)),
+  );
   tokio::pin!(attempt);
   let outcome = loop {
     tokio::select! {
@@ -205,15 +243,33 @@ async fn run_session(shared: Arc<Shared>, target: Target, options: ConnectOption
     }
   };
 
-  let opened = shared.state.compare_exchange(CONNECTING, OPEN, Ordering::SeqCst, Ordering::SeqCst).is_ok();
+  let opened = shared
+    .state
+    .compare_exchange(CONNECTING, OPEN, Ordering::SeqCst, Ordering::SeqCst)
+    .is_ok();
   if opened {
-    let Upgraded { status, message, headers, protocol, .. } = upgraded;
+    let Upgraded {
+      status,
+      message,
+      headers,
+      protocol,
+      ..
+    } = upgraded;
     shared.emitter.emit(Event::Headers(headers));
-    shared.emitter.emit(Event::Open { status, message, protocol });
+    shared.emitter.emit(Event::Open {
+      status,
+      message,
+      protocol,
+    });
   }
   // Otherwise close() came as the handshake finished: its command is queued, and the session
   // performs the close handshake without ever reporting 'open'.
-  let mut reporter = Reporter { shared: shared.clone(), batch: Vec::new(), last: Vec::new() };
+  let mut reporter = Reporter {
+    shared: shared.clone(),
+    batch: Vec::new(),
+    batch_bytes: 0,
+    last: Vec::new(),
+  };
   session::run(ws, outbox, early, options.heartbeat, &mut reporter).await;
   let mut last = std::mem::take(&mut reporter.batch);
   last.append(&mut reporter.last);
@@ -234,17 +290,26 @@ async fn establish(
       Answer::Upgraded(mut upgraded) => {
         let leftover = std::mem::take(&mut upgraded.leftover);
         let config = ws_config(options.max_message_size, options.max_frame_size);
-        let ws = WebSocketStream::from_partially_read(Link::new(stream), leftover, Role::Client, Some(config)).await;
+        let ws = WebSocketStream::from_partially_read(
+          Link::new(stream),
+          leftover,
+          Role::Client,
+          Some(config),
+        )
+        .await;
         return Ok((ws, upgraded));
       }
       Answer::Redirect(status, location) => {
         redirects += 1;
         if redirects > MAX_REDIRECTS {
-          return Err(Failure::with_status(status, format!("too many redirects (more than {MAX_REDIRECTS})")));
+          return Err(Failure::with_status(
+            status,
+            format!("too many redirects (more than {MAX_REDIRECTS})"),
+          ));
         }
-        target = target
-          .redirect(&location)
-          .ok_or_else(|| Failure::with_status(status, format!("cannot follow redirect to {location:?}")))?;
+        target = target.redirect(&location).ok_or_else(|| {
+          Failure::with_status(status, format!("cannot follow redirect to {location:?}"))
+        })?;
         route = proxy::route(&options.proxy, &target);
         addrs = transport::resolve(&target, route.as_ref()).await?;
       }
@@ -255,14 +320,16 @@ async fn establish(
 /// Turns what the session reports into the object's events.
 struct Reporter {
   shared: Arc<Shared>,
-  /// Messages not yet handed to the dispatcher.
+  /// Messages not yet handed to the dispatcher, and their size.
   batch: Vec<Event>,
+  batch_bytes: usize,
   /// The closing events, sent together with the end of the session.
   last: Vec<Event>,
 }
 
 impl SessionEvents for Reporter {
   fn message(&mut self, message: Message) {
+    self.batch_bytes += message.len();
     match message {
       Message::Text(text) => self.batch.push(Event::Text(text.into())),
       Message::Binary(data) => self.batch.push(Event::Binary(data)),
@@ -272,12 +339,16 @@ impl SessionEvents for Reporter {
 
   fn poll_room(&mut self, cx: &mut std::task::Context<'_>) -> bool {
     // Past a few MiB, hand the batch over first (the session flushes before it waits).
-    self.batch.iter().map(Event::payload_len).sum::<usize>() < LOCAL_BATCH_BYTES && self.shared.emitter.poll_room(cx)
+    self.batch_bytes < LOCAL_BATCH_BYTES && self.shared.emitter.poll_room(cx)
   }
 
   fn flush(&mut self) {
     if !self.batch.is_empty() {
-      self.shared.emitter.emit_all(std::mem::take(&mut self.batch));
+      self.batch_bytes = 0;
+      self
+        .shared
+        .emitter
+        .emit_all(std::mem::take(&mut self.batch));
     }
   }
 
@@ -305,7 +376,21 @@ mod tests {
 
   #[test]
   fn close_codes_outside_the_allowed_ranges_become_1000() {
-    for (given, sent) in [(1000, 1000), (1003, 1003), (1004, 1000), (1005, 1000), (1006, 1000), (1007, 1007), (1014, 1014), (1015, 1000), (2999, 1000), (3000, 3000), (4999, 4999), (5000, 1000), (0, 1000)] {
+    for (given, sent) in [
+      (1000, 1000),
+      (1003, 1003),
+      (1004, 1000),
+      (1005, 1000),
+      (1006, 1000),
+      (1007, 1007),
+      (1014, 1014),
+      (1015, 1000),
+      (2999, 1000),
+      (3000, 3000),
+      (4999, 4999),
+      (5000, 1000),
+      (0, 1000),
+    ] {
       assert_eq!(close_code(Some(given)), sent, "{given}");
     }
     assert_eq!(close_code(None), 1000);

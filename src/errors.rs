@@ -94,12 +94,18 @@ pub struct Failure {
 impl Failure {
   /// A failure with no HTTP status behind it.
   pub fn new(message: impl Into<String>) -> Self {
-    Failure { status: 0, message: message.into() }
+    Failure {
+      status: 0,
+      message: message.into(),
+    }
   }
 
   /// A failure caused by an HTTP answer with this status.
   pub fn with_status(status: u16, message: impl Into<String>) -> Self {
-    Failure { status, message: message.into() }
+    Failure {
+      status,
+      message: message.into(),
+    }
   }
 
   /// Describes an I/O error the way a user reads it ("connection refused", not "os error 111").
@@ -113,7 +119,10 @@ impl Failure {
       UnexpectedEof => "connection closed by peer".to_string(),
       _ => {
         // rustls reports certificate problems as io::Error wrapping a rustls::Error.
-        if let Some(tls) = err.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>()) {
+        if let Some(tls) = err
+          .get_ref()
+          .and_then(|e| e.downcast_ref::<rustls::Error>())
+        {
           return Failure::new(crate::tls::describe(tls));
         }
         err.to_string()

@@ -25,7 +25,11 @@ pub enum Event {
   /// 'headerReceive': the upgrade response's headers.
   Headers(Vec<Header>),
   /// 'open' then 'openInfo'.
-  Open { status: u16, message: String, protocol: Option<String> },
+  Open {
+    status: u16,
+    message: String,
+    protocol: Option<String>,
+  },
   /// 'message' with a string (these bytes, valid UTF-8), then 'dataEnd'.
   Text(Bytes),
   /// 'message' with an ArrayBuffer, then 'dataEnd'.
@@ -52,7 +56,9 @@ impl Event {
   /// The message bytes this event holds (what backpressure counts).
   pub fn payload_len(&self) -> usize {
     match self {
-      Event::Text(b) | Event::Binary(b) | Event::ServerText(_, b) | Event::ServerBinary(_, b) => b.len(),
+      Event::Text(b) | Event::Binary(b) | Event::ServerText(_, b) | Event::ServerBinary(_, b) => {
+        b.len()
+      }
       _ => 0,
     }
   }

@@ -40,7 +40,10 @@ pub fn request(target: &Target, options: &ConnectOptions) -> (String, String) {
   req.push_str(&format!("GET {} HTTP/1.1\r\n", target.resource));
   req.push_str("Pragma: no-cache\r\nCache-Control: no-cache\r\n");
   req.push_str(&format!("Host: {}\r\n", target.authority));
-  req.push_str(&format!("Origin: {}\r\n", target.origin(options.support_origin_port)));
+  req.push_str(&format!(
+    "Origin: {}\r\n",
+    target.origin(options.support_origin_port)
+  ));
   req.push_str("Upgrade: websocket\r\nConnection: Upgrade\r\n");
   req.push_str(&format!("Sec-WebSocket-Key: {key}\r\n"));
   if let Some(protocol) = &options.protocol {
@@ -68,15 +71,26 @@ pub async fn upgrade<S: AsyncRead + AsyncWrite + Unpin>(
   options: &ConnectOptions,
 ) -> Result<Answer, Failure> {
   let (request, key) = request(target, options);
-  stream.write_all(request.as_bytes()).await.map_err(|e| Failure::io("sending the upgrade request", &e))?;
-  stream.flush().await.map_err(|e| Failure::io("sending the upgrade request", &e))?;
+  stream
+    .write_all(request.as_bytes())
+    .await
+    .map_err(|e| Failure::io("sending the upgrade request", &e))?;
+  stream
+    .flush()
+    .await
+    .map_err(|e| Failure::io("sending the upgrade request", &e))?;
 
   let mut buf = Vec::with_capacity(1024);
   let mut chunk = vec![0u8; 4096];
   loop {
-    let n = stream.read(&mut chunk).await.map_err(|e| Failure::io("reading the upgrade response", &e))?;
+    let n = stream
+      .read(&mut chunk)
+      .await
+      .map_err(|e| Failure::io("reading the upgrade response", &e))?;
     if n == 0 {
-      return Err(Failure::new("connection closed before the upgrade response"));
+      return Err(Failure::new(
+        "connection closed before the upgrade response",
+      ));
     }
     buf.extend_from_slice(&chunk[..n]);
     if let Some(answer) = parse_answer(&buf, &key, options.protocol.as_deref())? {
@@ -109,7 +123,12 @@ fn parse_answer(buf: &[u8], key: &str, offered: Option<&str>) -> Result<Option<A
       None => headers.push((name, vec![value])),
     }
   }
-  let header = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v[0].as_str());
+  let header = |name: &str| {
+    headers
+      .iter()
+      .find(|(n, _)| n == name)
+      .map(|(_, v)| v[0].as_str())
+  };
 
   if matches!(status, 301 | 302 | 303 | 307 | 308) {
     if let Some(location) = header("location") {
@@ -117,12 +136,21 @@ fn parse_answer(buf: &[u8], key: &str, offered: Option<&str>) -> Result<Option<A
     }
   }
   if status != 101 {
-    let text = if message.is_empty() { String::new() } else { format!(" {message}") };
-    return Err(Failure::with_status(status, format!("unexpected HTTP status {status}{text}")));
+    let text = if message.is_empty() {
+      String::new()
+    } else {
+      format!(" {message}")
+    };
+    return Err(Failure::with_status(
+      status,
+      format!("unexpected HTTP status {status}{text}"),
+    ));
   }
   let fail = |why: String| Failure::with_status(101, why);
   if !header("upgrade").is_some_and(|v| v.eq_ignore_ascii_case("websocket")) {
-    return Err(fail("missing or bad Upgrade header in the 101 response".into()));
+    return Err(fail(
+      "missing or bad Upgrade header in the 101 response".into(),
+    ));
   }
   let connection_upgrade = headers
     .iter()
@@ -130,7 +158,9 @@ fn parse_answer(buf: &[u8], key: &str, offered: Option<&str>) -> Result<Option<A
     .flat_map(|(_, values)| values.iter().flat_map(|v| v.split(',')))
     .any(|token| token.trim().eq_ignore_ascii_case("upgrade"));
   if !connection_upgrade {
-    return Err(fail("missing or bad Connection header in the 101 response".into()));
+    return Err(fail(
+      "missing or bad Connection header in the 101 response".into(),
+    ));
   }
   if header("sec-websocket-accept") != Some(derive_accept_key(key.as_bytes()).as_str()) {
     return Err(fail("bad Sec-WebSocket-Accept in the 101 response".into()));
@@ -139,10 +169,18 @@ fn parse_answer(buf: &[u8], key: &str, offered: Option<&str>) -> Result<Option<A
   if let Some(chosen) = &protocol {
     let was_offered = offered.is_some_and(|o| o.split(',').any(|p| p.trim() == chosen));
     if !was_offered {
-      return Err(fail(format!("the server chose subprotocol {chosen:?}, which was not offered")));
+      return Err(fail(format!(
+        "the server chose subprotocol {chosen:?}, which was not offered"
+      )));
     }
   }
-  Ok(Some(Answer::Upgraded(Upgraded { status, message, headers, protocol, leftover: buf[consumed..].to_vec() })))
+  Ok(Some(Answer::Upgraded(Upgraded {
+    status,
+    message,
+    headers,
+    protocol,
+    leftover: buf[consumed..].to_vec(),
+  })))
 }
 
 #[cfg(test)]
@@ -168,14 +206,18 @@ mod tests {
     let (req, key) = request(&target, &options);
     assert!(req.starts_with("GET /?a=1 HTTP/1.1\r\nPragma: no-cache\r\nCache-Control: no-cache\r\nHost: 127.0.0.1:9000\r\nOrigin: http://127.0.0.1\r\n"));
     assert!(req.contains(&format!("Sec-WebSocket-Key: {key}\r\n")));
-    assert!(req.contains("Sec-WebSocket-Protocol: chat, superchat\r\nSec-WebSocket-Version: 13\r\nx-name: v\r\n\r\n"));
+    assert!(req.contains(
+      "Sec-WebSocket-Protocol: chat, superchat\r\nSec-WebSocket-Version: 13\r\nx-name: v\r\n\r\n"
+    ));
   }
 
   #[test]
   fn repeated_headers_are_kept_and_leftover_bytes_returned() {
     let mut buf = response("k", "Set-Cookie: a=1\r\nset-cookie: b=2\r\n");
     buf.extend_from_slice(&[0x81, 0x00]);
-    let Some(Answer::Upgraded(up)) = parse_answer(&buf, "k", None).unwrap() else { panic!() };
+    let Some(Answer::Upgraded(up)) = parse_answer(&buf, "k", None).unwrap() else {
+      panic!()
+    };
     assert_eq!(up.message, "Switching Protocols");
     let cookies = up.headers.iter().find(|(n, _)| n == "set-cookie").unwrap();
     assert_eq!(cookies.1, vec!["a=1", "b=2"]);
@@ -184,8 +226,13 @@ mod tests {
 
   #[test]
   fn non_101_and_bad_accept_fail_with_their_status() {
-    let err = parse_answer(b"HTTP/1.1 404 Not Found\r\n\r\n", "k", None).err().unwrap();
-    assert_eq!((err.status, err.message.as_str()), (404, "unexpected HTTP status 404 Not Found"));
+    let err = parse_answer(b"HTTP/1.1 404 Not Found\r\n\r\n", "k", None)
+      .err()
+      .unwrap();
+    assert_eq!(
+      (err.status, err.message.as_str()),
+      (404, "unexpected HTTP status 404 Not Found")
+    );
     let bad = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Accept: x\r\n\r\n";
     assert_eq!(parse_answer(bad, "k", None).err().unwrap().status, 101);
   }
@@ -193,7 +240,10 @@ mod tests {
   #[test]
   fn subprotocol_must_be_one_offered() {
     let buf = response("k", "Sec-WebSocket-Protocol: b\r\n");
-    assert!(matches!(parse_answer(&buf, "k", Some("a, b")), Ok(Some(Answer::Upgraded(_)))));
+    assert!(matches!(
+      parse_answer(&buf, "k", Some("a, b")),
+      Ok(Some(Answer::Upgraded(_)))
+    ));
     assert!(parse_answer(&buf, "k", Some("a")).is_err());
     assert!(parse_answer(&buf, "k", None).is_err());
   }
@@ -201,6 +251,8 @@ mod tests {
   #[test]
   fn redirect_statuses_with_location_are_followed() {
     let buf = b"HTTP/1.1 302 Found\r\nLocation: /next\r\n\r\n";
-    assert!(matches!(parse_answer(buf, "k", None), Ok(Some(Answer::Redirect(302, l))) if l == "/next"));
+    assert!(
+      matches!(parse_answer(buf, "k", None), Ok(Some(Answer::Redirect(302, l))) if l == "/next")
+    );
   }
 }

@@ -27,7 +27,11 @@ use std::sync::Once;
 fn init() {
   static RUNTIME: Once = Once::new();
   RUNTIME.call_once(|| {
-    if let Ok(runtime) = tokio::runtime::Builder::new_multi_thread().thread_name("ohos-websocket").enable_all().build() {
+    if let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
+      .thread_name("ohos-websocket")
+      .enable_all()
+      .build()
+    {
       napi::bindgen_prelude::create_custom_tokio_runtime(runtime);
     }
   });

@@ -94,8 +94,15 @@ impl Heartbeat {
       Some(s) if (0.0..=30000.0).contains(&s) => s.trunc() as u64,
       _ => 30,
     };
-    let timeout = if interval == 0 { 0 } else { timeout.min(interval) };
-    Heartbeat { interval: Duration::from_secs(interval), timeout: Duration::from_secs(timeout) }
+    let timeout = if interval == 0 {
+      0
+    } else {
+      timeout.min(interval)
+    };
+    Heartbeat {
+      interval: Duration::from_secs(interval),
+      timeout: Duration::from_secs(timeout),
+    }
   }
 
   pub fn enabled(&self) -> bool {
@@ -116,13 +123,22 @@ mod tests {
 
   #[test]
   fn heartbeat_interval_out_of_range_becomes_thirty() {
-    assert_eq!(Heartbeat::from_seconds(Some(40000.0), None).interval, Duration::from_secs(30));
-    assert_eq!(Heartbeat::from_seconds(Some(-1.0), None).interval, Duration::from_secs(30));
+    assert_eq!(
+      Heartbeat::from_seconds(Some(40000.0), None).interval,
+      Duration::from_secs(30)
+    );
+    assert_eq!(
+      Heartbeat::from_seconds(Some(-1.0), None).interval,
+      Duration::from_secs(30)
+    );
   }
 
   #[test]
   fn heartbeat_timeout_is_clamped_to_interval_and_zero_interval_turns_it_off() {
-    assert_eq!(Heartbeat::from_seconds(Some(5.0), Some(20.0)).timeout, Duration::from_secs(5));
+    assert_eq!(
+      Heartbeat::from_seconds(Some(5.0), Some(20.0)).timeout,
+      Duration::from_secs(5)
+    );
     let off = Heartbeat::from_seconds(Some(0.0), Some(20.0));
     assert!(!off.enabled());
     assert_eq!(off.timeout, Duration::ZERO);

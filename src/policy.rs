@@ -14,7 +14,11 @@ pub fn host_allowed(host: &str) -> bool {
 }
 
 fn allowed_by(list: &str, host: &str) -> bool {
-  list.split(',').map(str::trim).filter(|p| !p.is_empty()).any(|p| host_pattern::matches(p, host))
+  list
+    .split(',')
+    .map(str::trim)
+    .filter(|p| !p.is_empty())
+    .any(|p| host_pattern::matches(p, host))
 }
 
 #[cfg(test)]

@@ -34,54 +34,101 @@ fn explicit_route(proxy: &HttpProxy, target: &Target) -> Option<Route> {
   if proxy.host.is_empty() || proxy.port == 0 {
     return None;
   }
-  if proxy.exclusion_list.iter().any(|pattern| host_pattern::matches(pattern, &target.host)) {
+  if proxy
+    .exclusion_list
+    .iter()
+    .any(|pattern| host_pattern::matches(pattern, &target.host))
+  {
     return None;
   }
-  let authorization = proxy.username.as_deref().filter(|u| !u.is_empty()).map(|user| {
-    basic_authorization(user, proxy.password.as_deref().unwrap_or(""))
-  });
-  let host = proxy.host.trim_start_matches('[').trim_end_matches(']').to_string();
-  Some(Route { host, port: proxy.port, authorization })
+  let authorization = proxy
+    .username
+    .as_deref()
+    .filter(|u| !u.is_empty())
+    .map(|user| basic_authorization(user, proxy.password.as_deref().unwrap_or("")));
+  let host = proxy
+    .host
+    .trim_start_matches('[')
+    .trim_end_matches(']')
+    .to_string();
+  Some(Route {
+    host,
+    port: proxy.port,
+    authorization,
+  })
 }
 
 /// The environment's proxy, as curl and Node tools read it.
 fn system_route(target: &Target, env: &dyn Fn(&str) -> Option<String>) -> Option<Route> {
-  let names: [&str; 2] = if target.secure { ["https_proxy", "HTTPS_PROXY"] } else { ["http_proxy", "HTTP_PROXY"] };
-  let value = names.iter().find_map(|name| env(name).filter(|v| !v.trim().is_empty()))?;
-  let no_proxy = env("no_proxy").or_else(|| env("NO_PROXY")).unwrap_or_default();
+  let names: [&str; 2] = if target.secure {
+    ["https_proxy", "HTTPS_PROXY"]
+  } else {
+    ["http_proxy", "HTTP_PROXY"]
+  };
+  let value = names
+    .iter()
+    .find_map(|name| env(name).filter(|v| !v.trim().is_empty()))?;
+  let no_proxy = env("no_proxy")
+    .or_else(|| env("NO_PROXY"))
+    .unwrap_or_default();
   if excluded_by_no_proxy(&no_proxy, target) {
     return None;
   }
   let value = value.trim();
-  let with_scheme = if value.contains("://") { value.to_string() } else { format!("http://{value}") };
+  let with_scheme = if value.contains("://") {
+    value.to_string()
+  } else {
+    format!("http://{value}")
+  };
   let url = url::Url::parse(&with_scheme).ok()?;
-  let host = url.host_str()?.trim_start_matches('[').trim_end_matches(']').to_string();
+  let host = url
+    .host_str()?
+    .trim_start_matches('[')
+    .trim_end_matches(']')
+    .to_string();
   let port = url.port_or_known_default().unwrap_or(80);
   let authorization = (!url.username().is_empty()).then(|| {
     let decode = |s: &str| percent_decode(s);
-    basic_authorization(&decode(url.username()), &decode(url.password().unwrap_or("")))
+    basic_authorization(
+      &decode(url.username()),
+      &decode(url.password().unwrap_or("")),
+    )
   });
-  Some(Route { host, port, authorization })
+  Some(Route {
+    host,
+    port,
+    authorization,
+  })
 }
 
 /// `NO_PROXY`: `*`, or entries matching the host or a parent domain, optionally with `:port`.
 fn excluded_by_no_proxy(list: &str, target: &Target) -> bool {
   let host = target.host.to_ascii_lowercase();
-  list.split([',', ' ']).map(str::trim).filter(|e| !e.is_empty()).any(|entry| {
-    if entry == "*" {
-      return true;
-    }
-    let entry = entry.to_ascii_lowercase();
-    let (name, port) = match entry.rsplit_once(':') {
-      Some((name, port)) if !name.contains(':') || name.ends_with(']') => (name.to_string(), port.parse::<u16>().ok()),
-      _ => (entry.clone(), None),
-    };
-    if port.is_some_and(|p| p != target.port) {
-      return false;
-    }
-    let name = name.trim_start_matches("*.").trim_start_matches('.').trim_start_matches('[').trim_end_matches(']');
-    host == name || host.ends_with(&format!(".{name}"))
-  })
+  list
+    .split([',', ' '])
+    .map(str::trim)
+    .filter(|e| !e.is_empty())
+    .any(|entry| {
+      if entry == "*" {
+        return true;
+      }
+      let entry = entry.to_ascii_lowercase();
+      let (name, port) = match entry.rsplit_once(':') {
+        Some((name, port)) if !name.contains(':') || name.ends_with(']') => {
+          (name.to_string(), port.parse::<u16>().ok())
+        }
+        _ => (entry.clone(), None),
+      };
+      if port.is_some_and(|p| p != target.port) {
+        return false;
+      }
+      let name = name
+        .trim_start_matches("*.")
+        .trim_start_matches('.')
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+      host == name || host.ends_with(&format!(".{name}"))
+    })
 }
 
 fn percent_decode(s: &str) -> String {
@@ -90,7 +137,10 @@ fn percent_decode(s: &str) -> String {
   let mut i = 0;
   while i < bytes.len() {
     if bytes[i] == b'%' && i + 2 < bytes.len() {
-      if let Ok(v) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
+      if let Ok(v) = u8::from_str_radix(
+        std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
+        16,
+      ) {
         out.push(v);
         i += 3;
         continue;
@@ -103,19 +153,36 @@ fn percent_decode(s: &str) -> String {
 }
 
 fn basic_authorization(user: &str, password: &str) -> String {
-  format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
+  format!(
+    "Basic {}",
+    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+  )
 }
 
 /// Asks the proxy on `stream` for a tunnel to `target`; any answer but 2xx is a failure that carries
 /// the proxy's status.
-pub async fn tunnel<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S, route: &Route, target: &Target) -> Result<(), Failure> {
-  let host = if target.host.contains(':') { format!("[{}]", target.host) } else { target.host.clone() };
-  let mut request = format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n", port = target.port);
+pub async fn tunnel<S: AsyncRead + AsyncWrite + Unpin>(
+  stream: &mut S,
+  route: &Route,
+  target: &Target,
+) -> Result<(), Failure> {
+  let host = if target.host.contains(':') {
+    format!("[{}]", target.host)
+  } else {
+    target.host.clone()
+  };
+  let mut request = format!(
+    "CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n",
+    port = target.port
+  );
   if let Some(auth) = &route.authorization {
     request.push_str(&format!("Proxy-Authorization: {auth}\r\n"));
   }
   request.push_str("\r\n");
-  stream.write_all(request.as_bytes()).await.map_err(|e| Failure::io("proxy", &e))?;
+  stream
+    .write_all(request.as_bytes())
+    .await
+    .map_err(|e| Failure::io("proxy", &e))?;
 
   // Read the answer byte by byte: nothing past its blank line may be consumed, it belongs to the tunnel.
   let mut response = Vec::with_capacity(256);
@@ -125,7 +192,11 @@ pub async fn tunnel<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S, route: &R
       return Err(Failure::new("proxy: response headers too large"));
     }
     match stream.read(&mut byte).await {
-      Ok(0) => return Err(Failure::new("proxy closed the connection before answering CONNECT")),
+      Ok(0) => {
+        return Err(Failure::new(
+          "proxy closed the connection before answering CONNECT",
+        ))
+      }
       Ok(_) => response.push(byte[0]),
       Err(e) => return Err(Failure::io("proxy", &e)),
     }
@@ -141,7 +212,12 @@ pub async fn tunnel<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S, route: &R
     Ok(())
   } else {
     let reason = parsed.reason.unwrap_or("");
-    Err(Failure::with_status(status, format!("proxy refused CONNECT: {status} {reason}").trim_end().to_string()))
+    Err(Failure::with_status(
+      status,
+      format!("proxy refused CONNECT: {status} {reason}")
+        .trim_end()
+        .to_string(),
+    ))
   }
 }
 
@@ -165,8 +241,14 @@ mod tests {
 
   #[test]
   fn empty_host_or_port_zero_means_no_proxy() {
-    assert_eq!(explicit_route(&proxy("", 8080, &[]), &target("ws://a/")), None);
-    assert_eq!(explicit_route(&proxy("p", 0, &[]), &target("ws://a/")), None);
+    assert_eq!(
+      explicit_route(&proxy("", 8080, &[]), &target("ws://a/")),
+      None
+    );
+    assert_eq!(
+      explicit_route(&proxy("p", 0, &[]), &target("ws://a/")),
+      None
+    );
     assert!(explicit_route(&proxy("p", 8080, &[]), &target("ws://a/")).is_some());
   }
 

@@ -83,11 +83,20 @@ impl Registry {
 
 impl Server {
   pub fn new(emitter: Emitter) -> Self {
-    Server { shared: Arc::new(Shared { emitter, running: Mutex::new(None) }) }
+    Server {
+      shared: Arc::new(Shared {
+        emitter,
+        running: Mutex::new(None),
+      }),
+    }
   }
 
   fn running(&self) -> MutexGuard<'_, Option<Running>> {
-    self.shared.running.lock().unwrap_or_else(|e| e.into_inner())
+    self
+      .shared
+      .running
+      .lock()
+      .unwrap_or_else(|e| e.into_inner())
   }
 
   /// Binds and starts accepting. Must be called inside the tokio runtime.
@@ -99,7 +108,10 @@ impl Server {
     let ip: IpAddr = if config.ip.is_empty() {
       IpAddr::from([0, 0, 0, 0])
     } else {
-      config.ip.parse().map_err(|_| ErrorCode::CannotListenOnNic)?
+      config
+        .ip
+        .parse()
+        .map_err(|_| ErrorCode::CannotListenOnNic)?
     };
     if config.port > 65535 {
       return Err(ErrorCode::CannotListenOnPort);
@@ -114,21 +126,33 @@ impl Server {
       }
       None => None,
     };
-    let listener = std::net::TcpListener::bind(SocketAddr::new(ip, config.port as u16)).map_err(|e| {
-      match e.kind() {
+    let listener =
+      std::net::TcpListener::bind(SocketAddr::new(ip, config.port as u16)).map_err(|e| match e
+        .kind()
+      {
         std::io::ErrorKind::AddrNotAvailable => ErrorCode::CannotListenOnNic,
         _ => ErrorCode::PortOccupied,
-      }
-    })?;
+      })?;
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-    listener.set_nonblocking(true).map_err(|_| ErrorCode::Unknown)?;
+    listener
+      .set_nonblocking(true)
+      .map_err(|_| ErrorCode::Unknown)?;
     let listener = TcpListener::from_std(listener).map_err(|_| ErrorCode::Unknown)?;
     let (stop, stopped) = watch::channel(false);
     let registry = Arc::new(Registry::default());
-    *running = Some(Running { port, stop, registry: registry.clone() });
+    *running = Some(Running {
+      port,
+      stop,
+      registry: registry.clone(),
+    });
     drop(running);
 
-    let acceptor = Acceptor { shared: self.shared.clone(), config: Arc::new(config), tls, registry };
+    let acceptor = Acceptor {
+      shared: self.shared.clone(),
+      config: Arc::new(config),
+      tls,
+      registry,
+    };
     tokio::spawn(acceptor.run(listener, stopped));
     Ok(())
   }
@@ -146,7 +170,9 @@ impl Server {
     for (_, connection) in registry.connections.iter_mut() {
       if !connection.closing {
         connection.closing = true;
-        connection.outbox.push(Command::Close(GOING_AWAY.0, GOING_AWAY.1.to_string()));
+        connection
+          .outbox
+          .push(Command::Close(GOING_AWAY.0, GOING_AWAY.1.to_string()));
         connection.outbox.wake();
       }
     }
@@ -158,7 +184,13 @@ impl Server {
     let running = self.running();
     let running = running.as_ref().ok_or(ErrorCode::Unknown)?;
     let registry = running.registry.lock();
-    Ok(registry.connections.iter().map(|(peer, _)| peer.clone()).collect())
+    Ok(
+      registry
+        .connections
+        .iter()
+        .map(|(peer, _)| peer.clone())
+        .collect(),
+    )
   }
 
   /// Queues a message to one client.
@@ -175,19 +207,31 @@ impl Server {
   }
 
   /// Starts the close handshake with one client.
-  pub fn close(&self, peer: &Peer, code: Option<u32>, reason: Option<&str>) -> Result<(), ErrorCode> {
+  pub fn close(
+    &self,
+    peer: &Peer,
+    code: Option<u32>,
+    reason: Option<&str>,
+  ) -> Result<(), ErrorCode> {
     self.with_connection(peer, |connection| {
       if connection.closing {
         return Err(ErrorCode::Unknown);
       }
       connection.closing = true;
-      connection.outbox.push(Command::Close(close_code(code), close_reason(reason.unwrap_or(""))));
+      connection.outbox.push(Command::Close(
+        close_code(code),
+        close_reason(reason.unwrap_or("")),
+      ));
       connection.outbox.wake();
       Ok(())
     })
   }
 
-  fn with_connection<T>(&self, peer: &Peer, f: impl FnOnce(&mut Connection) -> Result<T, ErrorCode>) -> Result<T, ErrorCode> {
+  fn with_connection<T>(
+    &self,
+    peer: &Peer,
+    f: impl FnOnce(&mut Connection) -> Result<T, ErrorCode>,
+  ) -> Result<T, ErrorCode> {
     let running = self.running();
     let running = running.as_ref().ok_or(ErrorCode::ConnectionMissing)?;
     let mut registry = running.registry.lock();
@@ -249,10 +293,15 @@ impl Acceptor {
     let mut registry = self.registry.lock();
     let from_ip = registry.per_ip.get(&ip).copied().unwrap_or(0);
     if from_ip == 0 && registry.per_ip.len() as u32 >= self.config.max_clients {
-      return Err(format!("client {ip} refused: {} clients already connected", registry.per_ip.len()));
+      return Err(format!(
+        "client {ip} refused: {} clients already connected",
+        registry.per_ip.len()
+      ));
     }
     if from_ip >= self.config.max_connections_per_client {
-      return Err(format!("client {ip} refused: it already has {from_ip} connections"));
+      return Err(format!(
+        "client {ip} refused: it already has {from_ip} connections"
+      ));
     }
     *registry.per_ip.entry(ip).or_insert(0) += 1;
     Ok(())
@@ -283,25 +332,35 @@ impl ConnectionTask {
       Ok(Ok(ws)) => ws,
       Ok(Err(failure)) => {
         if admitted.is_ok() {
-          self.shared.emitter.emit(Event::ServerError(failure.message));
+          self
+            .shared
+            .emitter
+            .emit(Event::ServerError(failure.message));
           self.forget();
         }
         return;
       }
       Err(_) => {
         if admitted.is_ok() {
-          self.shared.emitter.emit(Event::ServerError(format!("handshake with {} timed out", self.peer.ip)));
+          self.shared.emitter.emit(Event::ServerError(format!(
+            "handshake with {} timed out",
+            self.peer.ip
+          )));
           self.forget();
         }
         return;
       }
     };
-    self.shared.emitter.emit(Event::ServerConnect(self.peer.clone()));
+    self
+      .shared
+      .emitter
+      .emit(Event::ServerConnect(self.peer.clone()));
     let mut reporter = Reporter {
       emitter: self.shared.emitter.clone(),
       peer: self.peer.clone(),
       registry: self.registry.clone(),
       batch: Vec::new(),
+      batch_bytes: 0,
     };
     let off = Heartbeat::from_seconds(Some(0.0), None);
     session::run(ws, outbox, Default::default(), off, &mut reporter).await;
@@ -315,12 +374,22 @@ impl ConnectionTask {
     if stopped {
       outbox.push(Command::Close(GOING_AWAY.0, GOING_AWAY.1.to_string()));
     }
-    registry.lock().connections.push((peer, Connection { outbox, closing: stopped }));
+    registry.lock().connections.push((
+      peer,
+      Connection {
+        outbox,
+        closing: stopped,
+      },
+    ));
   }
 
   /// Removes the connection and frees its place under the limits.
   fn forget(&self) {
-    self.registry.lock().connections.retain(|(p, _)| *p != self.peer);
+    self
+      .registry
+      .lock()
+      .connections
+      .retain(|(p, _)| *p != self.peer);
     self.release();
   }
 
@@ -332,29 +401,43 @@ impl ConnectionTask {
   ) -> Result<tokio_tungstenite::WebSocketStream<Link>, Failure> {
     let transport = match &self.tls {
       Some(acceptor) => Transport::ServerTls(Box::new(
-        acceptor.accept(stream).await.map_err(|e| Failure::io(&format!("TLS with {}", self.peer.ip), &e))?,
+        acceptor
+          .accept(stream)
+          .await
+          .map_err(|e| Failure::io(&format!("TLS with {}", self.peer.ip), &e))?,
       )),
       None => Transport::Plain(stream),
     };
     let protocol = self.config.protocol.clone();
-    let (registry, peer, stopped) = (self.registry.clone(), self.peer.clone(), self.stopped.clone());
-    let callback = move |request: &Request, mut response: Response| -> Result<Response, ErrorResponse> {
-      if !admitted {
-        let mut refusal = ErrorResponse::new(Some("too many connections".into()));
-        *refusal.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-        return Err(refusal);
-      }
-      if let Some(ours) = &protocol {
-        let offered = request.headers().get_all("sec-websocket-protocol").iter().filter_map(|v| v.to_str().ok());
-        if offered.flat_map(|v| v.split(',')).any(|p| p.trim() == ours) {
-          if let Ok(value) = HeaderValue::from_str(ours) {
-            response.headers_mut().insert("sec-websocket-protocol", value);
+    let (registry, peer, stopped) = (
+      self.registry.clone(),
+      self.peer.clone(),
+      self.stopped.clone(),
+    );
+    let callback =
+      move |request: &Request, mut response: Response| -> Result<Response, ErrorResponse> {
+        if !admitted {
+          let mut refusal = ErrorResponse::new(Some("too many connections".into()));
+          *refusal.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+          return Err(refusal);
+        }
+        if let Some(ours) = &protocol {
+          let offered = request
+            .headers()
+            .get_all("sec-websocket-protocol")
+            .iter()
+            .filter_map(|v| v.to_str().ok());
+          if offered.flat_map(|v| v.split(',')).any(|p| p.trim() == ours) {
+            if let Ok(value) = HeaderValue::from_str(ours) {
+              response
+                .headers_mut()
+                .insert("sec-websocket-protocol", value);
+            }
           }
         }
-      }
-      ConnectionTask::register(&registry, peer, outbox, *stopped.borrow());
-      Ok(response)
-    };
+        ConnectionTask::register(&registry, peer, outbox, *stopped.borrow());
+        Ok(response)
+      };
     let config = ws_config(None, None);
     tokio_tungstenite::accept_hdr_async_with_config(Link::new(transport), callback, Some(config))
       .await
@@ -377,33 +460,44 @@ struct Reporter {
   emitter: Emitter,
   peer: Peer,
   registry: Arc<Registry>,
-  /// Messages not yet handed to the dispatcher.
+  /// Messages not yet handed to the dispatcher, and their size.
   batch: Vec<Event>,
+  batch_bytes: usize,
 }
 
 impl SessionEvents for Reporter {
   fn message(&mut self, message: Message) {
+    self.batch_bytes += message.len();
     match message {
-      Message::Text(text) => self.batch.push(Event::ServerText(self.peer.clone(), text.into())),
-      Message::Binary(data) => self.batch.push(Event::ServerBinary(self.peer.clone(), data)),
+      Message::Text(text) => self
+        .batch
+        .push(Event::ServerText(self.peer.clone(), text.into())),
+      Message::Binary(data) => self
+        .batch
+        .push(Event::ServerBinary(self.peer.clone(), data)),
       _ => {}
     }
   }
 
   fn poll_room(&mut self, cx: &mut std::task::Context<'_>) -> bool {
     // Past a few MiB, hand the batch over first (the session flushes before it waits).
-    self.batch.iter().map(Event::payload_len).sum::<usize>() < LOCAL_BATCH_BYTES && self.emitter.poll_room(cx)
+    self.batch_bytes < LOCAL_BATCH_BYTES && self.emitter.poll_room(cx)
   }
 
   fn flush(&mut self) {
     if !self.batch.is_empty() {
+      self.batch_bytes = 0;
       self.emitter.emit_all(std::mem::take(&mut self.batch));
     }
   }
 
   fn peer_closing(&mut self) {
     let mut registry = self.registry.lock();
-    if let Some((_, connection)) = registry.connections.iter_mut().find(|(p, _)| *p == self.peer) {
+    if let Some((_, connection)) = registry
+      .connections
+      .iter_mut()
+      .find(|(p, _)| *p == self.peer)
+    {
       connection.closing = true;
     }
   }
@@ -411,14 +505,23 @@ impl SessionEvents for Reporter {
   fn error(&mut self, failure: Failure) {
     self.flush();
     self.peer_closing();
-    self.emitter.emit(Event::ServerError(format!("client {}:{}: {}", self.peer.ip, self.peer.port, failure.message)));
+    self.emitter.emit(Event::ServerError(format!(
+      "client {}:{}: {}",
+      self.peer.ip, self.peer.port, failure.message
+    )));
   }
 
   fn close(&mut self, code: u16, reason: String) {
     self.flush();
     // The connection leaves the list before JS hears of its close.
-    self.registry.lock().connections.retain(|(p, _)| *p != self.peer);
-    self.emitter.emit(Event::ServerClose(self.peer.clone(), code, reason));
+    self
+      .registry
+      .lock()
+      .connections
+      .retain(|(p, _)| *p != self.peer);
+    self
+      .emitter
+      .emit(Event::ServerClose(self.peer.clone(), code, reason));
   }
 
   fn abandoned(&self) -> bool {

@@ -63,7 +63,11 @@ pub struct Outbox {
 impl Outbox {
   /// Queues a command; true when the caller must arrange a wake-up (none is pending yet).
   pub fn push(&self, command: Command) -> bool {
-    self.queue.lock().unwrap_or_else(|e| e.into_inner()).push_back(command);
+    self
+      .queue
+      .lock()
+      .unwrap_or_else(|e| e.into_inner())
+      .push_back(command);
     !self.wake_requested.swap(true, Ordering::AcqRel)
   }
 
@@ -203,14 +207,18 @@ impl Session {
             None => {
               events.peer_closing();
               let (code, reason) = match frame {
-                Some(f) if !f.reason.is_empty() => (u16::from(f.code), f.reason.as_str().to_string()),
+                Some(f) if !f.reason.is_empty() => {
+                  (u16::from(f.code), f.reason.as_str().to_string())
+                }
                 Some(f) => (u16::from(f.code), LINK_DOWN.to_string()),
                 None => (1000, LINK_DOWN.to_string()),
               };
               // tungstenite answers a close code that is not allowed on the wire with this 1002 and
               // hands it to us in place of the peer's: a protocol violation, reported as one.
               if code == 1002 && reason == REWRITTEN_CLOSE_REASON {
-                events.error(Failure::new("the peer sent a close code that is not allowed"));
+                events.error(Failure::new(
+                  "the peer sent a close code that is not allowed",
+                ));
               }
               self.finish_echo().await;
               events.close(code, reason);
@@ -242,7 +250,10 @@ impl Session {
             return;
           }
           if self.pong_deadline.is_some_and(|d| d <= now) {
-            events.error(Failure::new(format!("no pong within {} s", self.heartbeat.timeout.as_secs())));
+            events.error(Failure::new(format!(
+              "no pong within {} s",
+              self.heartbeat.timeout.as_secs()
+            )));
             events.close(ABNORMAL_CODE, LINK_DOWN.to_string());
             return;
           }
@@ -255,7 +266,9 @@ impl Session {
               return;
             }
             if self.closing.is_none() {
-              self.early.push_back(Command::Send(Message::Ping(Default::default())));
+              self
+                .early
+                .push_back(Command::Send(Message::Ping(Default::default())));
             }
             self.pong_deadline = Some(now + self.heartbeat.timeout);
           }
@@ -347,7 +360,10 @@ impl Session {
   }
 
   fn start_close(&mut self, code: u16, reason: String) {
-    let frame = CloseFrame { code: CloseCode::from(code), reason: reason.clone().into() };
+    let frame = CloseFrame {
+      code: CloseCode::from(code),
+      reason: reason.clone().into(),
+    };
     self.early.clear();
     // The close frame goes out through the sink like any message; errors surface on the next step.
     let _ = Pin::new(&mut self.ws).start_send(Message::Close(Some(frame)));
@@ -371,7 +387,10 @@ impl Session {
   async fn fail<E: SessionEvents>(&mut self, err: WsError, events: &mut E) {
     if let Some((code, why)) = violation(&err) {
       if self.closing.is_none() {
-        let frame = CloseFrame { code: CloseCode::from(code), reason: why.clone().into() };
+        let frame = CloseFrame {
+          code: CloseCode::from(code),
+          reason: why.clone().into(),
+        };
         let _ = tokio::time::timeout(CLOSE_ECHO_TIMEOUT, async {
           let _ = poll_fn(|cx| Pin::new(&mut self.ws).poll_ready(cx)).await;
           let _ = Pin::new(&mut self.ws).start_send(Message::Close(Some(frame)));
@@ -396,7 +415,10 @@ impl Session {
 
   fn arm_heartbeat(&mut self) {
     self.pong_deadline = None;
-    self.ping_at = self.heartbeat.enabled().then(|| Instant::now() + self.heartbeat.interval);
+    self.ping_at = self
+      .heartbeat
+      .enabled()
+      .then(|| Instant::now() + self.heartbeat.interval);
     self.reset_timer();
   }
 
@@ -405,7 +427,10 @@ impl Session {
   }
 
   fn reset_timer(&mut self) {
-    let next = [self.ping_at, self.pong_deadline, self.close_deadline].into_iter().flatten().min();
+    let next = [self.ping_at, self.pong_deadline, self.close_deadline]
+      .into_iter()
+      .flatten()
+      .min();
     if let Some(deadline) = next {
       self.timer.as_mut().reset(deadline);
     }
@@ -416,9 +441,10 @@ impl Session {
 fn violation(err: &WsError) -> Option<(u16, String)> {
   match err {
     WsError::Utf8(_) => Some((1007, "invalid UTF-8 in a text message".into())),
-    WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
-      Some((1009, format!("message too big: {size} bytes, the limit is {max_size}")))
-    }
+    WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => Some((
+      1009,
+      format!("message too big: {size} bytes, the limit is {max_size}"),
+    )),
     WsError::Capacity(e) => Some((1009, format!("message too big: {e}"))),
     WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
     WsError::Protocol(p) => Some((1002, protocol_violation(p))),

@@ -42,7 +42,13 @@ impl Target {
 
   /// Follows a redirect's `Location` (absolute or relative; `http(s)` mapped to `ws(s)`).
   pub fn redirect(&self, location: &str) -> Option<Target> {
-    let base = Url::parse(&format!("{}://{}{}", if self.secure { "wss" } else { "ws" }, self.authority, self.resource)).ok()?;
+    let base = Url::parse(&format!(
+      "{}://{}{}",
+      if self.secure { "wss" } else { "ws" },
+      self.authority,
+      self.resource
+    ))
+    .ok()?;
     let next = base.join(location).ok()?;
     let secure = match next.scheme() {
       "ws" | "http" => false,
@@ -54,7 +60,10 @@ impl Target {
 
   fn from_url(url: &Url, secure: bool) -> Option<Target> {
     let bracketed_host = url.host_str().filter(|h| !h.is_empty())?.to_string();
-    let host = bracketed_host.trim_start_matches('[').trim_end_matches(']').to_string();
+    let host = bracketed_host
+      .trim_start_matches('[')
+      .trim_end_matches(']')
+      .to_string();
     let default = if secure { 443 } else { 80 };
     let port = url.port().unwrap_or(default);
     let mut resource = url.path().to_string();
@@ -66,8 +75,20 @@ impl Target {
       resource.push_str(query);
     }
     let default_port = port == default;
-    let authority = if default_port { bracketed_host.clone() } else { format!("{bracketed_host}:{port}") };
-    Some(Target { secure, host, port, resource, authority, default_port, bracketed_host })
+    let authority = if default_port {
+      bracketed_host.clone()
+    } else {
+      format!("{bracketed_host}:{port}")
+    };
+    Some(Target {
+      secure,
+      host,
+      port,
+      resource,
+      authority,
+      default_port,
+      bracketed_host,
+    })
   }
 
   /// The `Origin` header: `http(s)://host`, with the port only when asked and not the default.
@@ -95,7 +116,10 @@ mod tests {
   #[test]
   fn default_port_is_left_out_of_host_and_origin() {
     let t = Target::parse("wss://Example.com/a/b?c").unwrap();
-    assert_eq!((t.host.as_str(), t.port, t.resource.as_str()), ("example.com", 443, "/a/b?c"));
+    assert_eq!(
+      (t.host.as_str(), t.port, t.resource.as_str()),
+      ("example.com", 443, "/a/b?c")
+    );
     assert_eq!(t.authority, "example.com");
     assert_eq!(t.origin(true), "https://example.com");
     let t = Target::parse("ws://127.0.0.1:8080").unwrap();

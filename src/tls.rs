@@ -9,14 +9,17 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
-use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{
+  CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
 
 use crate::errors::Failure;
 use crate::options::TlsOptions;
 
 /// The one crypto provider, named explicitly: rustls' implicit default panics when more than one
 /// provider is compiled in.
-static PROVIDER: Lazy<Arc<CryptoProvider>> = Lazy::new(|| Arc::new(rustls::crypto::ring::default_provider()));
+static PROVIDER: Lazy<Arc<CryptoProvider>> =
+  Lazy::new(|| Arc::new(rustls::crypto::ring::default_provider()));
 
 /// The system's trusted roots, loaded once per process.
 static SYSTEM_ROOTS: Lazy<Arc<RootCertStore>> = Lazy::new(|| {
@@ -28,34 +31,50 @@ static SYSTEM_ROOTS: Lazy<Arc<RootCertStore>> = Lazy::new(|| {
 
 /// Configurations that depend only on flags, built once each (the common case of no caPath and no
 /// client certificate): building one copies the root store.
-static SHARED_CONFIGS: Lazy<Mutex<HashMap<(bool, bool), Arc<ClientConfig>>>> = Lazy::new(Default::default);
+static SHARED_CONFIGS: Lazy<Mutex<HashMap<(bool, bool), Arc<ClientConfig>>>> =
+  Lazy::new(Default::default);
 
 /// The client configuration for these options.
 pub fn client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>, Failure> {
   let shareable = options.ca_path.is_none() && options.client_cert.is_none();
   let key = (options.skip_verification, options.tls13_only);
   if shareable {
-    if let Some(config) = SHARED_CONFIGS.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+    if let Some(config) = SHARED_CONFIGS
+      .lock()
+      .unwrap_or_else(|e| e.into_inner())
+      .get(&key)
+    {
       return Ok(config.clone());
     }
   }
   let config = Arc::new(build_client_config(options)?);
   if shareable {
-    SHARED_CONFIGS.lock().unwrap_or_else(|e| e.into_inner()).insert(key, config.clone());
+    SHARED_CONFIGS
+      .lock()
+      .unwrap_or_else(|e| e.into_inner())
+      .insert(key, config.clone());
   }
   Ok(config)
 }
 
 fn build_client_config(options: &TlsOptions) -> Result<ClientConfig, Failure> {
-  let versions: &[&'static rustls::SupportedProtocolVersion] =
-    if options.tls13_only { &[&rustls::version::TLS13] } else { &[&rustls::version::TLS13, &rustls::version::TLS12] };
+  let versions: &[&'static rustls::SupportedProtocolVersion] = if options.tls13_only {
+    &[&rustls::version::TLS13]
+  } else {
+    &[&rustls::version::TLS13, &rustls::version::TLS12]
+  };
   let builder = ClientConfig::builder_with_provider(PROVIDER.clone())
     .with_protocol_versions(versions)
     .map_err(|e| Failure::new(format!("TLS setup failed: {e}")))?;
   let mut roots = (**SYSTEM_ROOTS).clone();
   if let Some(ca_path) = &options.ca_path {
     for cert in read_ca_certificates(ca_path)? {
-      roots.add(cert).map_err(|e| Failure::new(format!("caPath {}: unusable certificate: {e}", ca_path.display())))?;
+      roots.add(cert).map_err(|e| {
+        Failure::new(format!(
+          "caPath {}: unusable certificate: {e}",
+          ca_path.display()
+        ))
+      })?;
     }
   }
   let builder = builder.with_root_certificates(roots);
@@ -70,7 +89,9 @@ fn build_client_config(options: &TlsOptions) -> Result<ClientConfig, Failure> {
     }
   };
   if options.skip_verification {
-    config.dangerous().set_certificate_verifier(Arc::new(AcceptAnyCertificate(PROVIDER.clone())));
+    config
+      .dangerous()
+      .set_certificate_verifier(Arc::new(AcceptAnyCertificate(PROVIDER.clone())));
   }
   Ok(config)
 }
@@ -78,14 +99,19 @@ fn build_client_config(options: &TlsOptions) -> Result<ClientConfig, Failure> {
 /// Every PEM certificate in a file, or in each file of a directory.
 fn read_ca_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, Failure> {
   if path.is_dir() {
-    let entries =
-      std::fs::read_dir(path).map_err(|e| Failure::new(format!("caPath {}: {e}", path.display())))?;
+    let entries = std::fs::read_dir(path)
+      .map_err(|e| Failure::new(format!("caPath {}: {e}", path.display())))?;
     let mut certs = Vec::new();
     for entry in entries.flatten() {
       let file = entry.path();
       if file.is_file() {
         // Files of a certificate directory that hold no PEM certificate are skipped, as OpenSSL does.
-        certs.extend(CertificateDer::pem_file_iter(&file).into_iter().flatten().flatten());
+        certs.extend(
+          CertificateDer::pem_file_iter(&file)
+            .into_iter()
+            .flatten()
+            .flatten(),
+        );
       }
     }
     Ok(certs)
@@ -97,16 +123,28 @@ fn read_ca_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, Fai
 fn read_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, Failure> {
   let certs = CertificateDer::pem_file_iter(path)
     .and_then(|iter| iter.collect::<Result<Vec<_>, _>>())
-    .map_err(|e| Failure::new(format!("{}: not a PEM certificate file: {e}", path.display())))?;
+    .map_err(|e| {
+      Failure::new(format!(
+        "{}: not a PEM certificate file: {e}",
+        path.display()
+      ))
+    })?;
   if certs.is_empty() {
-    return Err(Failure::new(format!("{}: no PEM certificate found", path.display())));
+    return Err(Failure::new(format!(
+      "{}: no PEM certificate found",
+      path.display()
+    )));
   }
   Ok(certs)
 }
 
 /// A PEM private key: PKCS#8, PKCS#1 or SEC1, or PKCS#8 encrypted with `password`.
-pub fn read_private_key(path: &Path, password: Option<&str>) -> Result<PrivateKeyDer<'static>, Failure> {
-  let text = std::fs::read_to_string(path).map_err(|e| Failure::new(format!("{}: {e}", path.display())))?;
+pub fn read_private_key(
+  path: &Path,
+  password: Option<&str>,
+) -> Result<PrivateKeyDer<'static>, Failure> {
+  let text =
+    std::fs::read_to_string(path).map_err(|e| Failure::new(format!("{}: {e}", path.display())))?;
   if text.contains("Proc-Type: 4,ENCRYPTED") {
     return Err(Failure::new(format!(
       "{}: legacy OpenSSL-encrypted PEM keys are not supported; convert it with `openssl pkcs8 -topk8`",
@@ -115,23 +153,38 @@ pub fn read_private_key(path: &Path, password: Option<&str>) -> Result<PrivateKe
   }
   if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
     let password = password.filter(|p| !p.is_empty()).ok_or_else(|| {
-      Failure::new(format!("{}: the key is encrypted and no keyPassword was given", path.display()))
+      Failure::new(format!(
+        "{}: the key is encrypted and no keyPassword was given",
+        path.display()
+      ))
     })?;
     let (_, document) = pkcs8::der::SecretDocument::from_pem(&text)
       .map_err(|e| Failure::new(format!("{}: bad encrypted key: {e}", path.display())))?;
     let encrypted = pkcs8::EncryptedPrivateKeyInfo::try_from(document.as_bytes())
       .map_err(|e| Failure::new(format!("{}: bad encrypted key: {e}", path.display())))?;
-    let decrypted = encrypted
-      .decrypt(password)
-      .map_err(|_| Failure::new(format!("{}: wrong keyPassword or unsupported key encryption", path.display())))?;
-    return Ok(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(decrypted.as_bytes().to_vec())));
+    let decrypted = encrypted.decrypt(password).map_err(|_| {
+      Failure::new(format!(
+        "{}: wrong keyPassword or unsupported key encryption",
+        path.display()
+      ))
+    })?;
+    return Ok(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+      decrypted.as_bytes().to_vec(),
+    )));
   }
-  PrivateKeyDer::from_pem_slice(text.as_bytes())
-    .map_err(|e| Failure::new(format!("{}: no usable PEM private key: {e}", path.display())))
+  PrivateKeyDer::from_pem_slice(text.as_bytes()).map_err(|e| {
+    Failure::new(format!(
+      "{}: no usable PEM private key: {e}",
+      path.display()
+    ))
+  })
 }
 
 /// A server configuration from a PEM certificate chain and key (`serverCert`).
-pub fn server_config(cert_path: &Path, key_path: &Path) -> Result<Arc<rustls::ServerConfig>, Failure> {
+pub fn server_config(
+  cert_path: &Path,
+  key_path: &Path,
+) -> Result<Arc<rustls::ServerConfig>, Failure> {
   let chain = read_certificates(cert_path)?;
   let key = read_private_key(key_path, None)?;
   let config = rustls::ServerConfig::builder_with_provider(PROVIDER.clone())
@@ -147,7 +200,9 @@ pub fn server_config(cert_path: &Path, key_path: &Path) -> Result<Arc<rustls::Se
 pub fn describe(err: &rustls::Error) -> String {
   match err {
     rustls::Error::InvalidCertificate(cert) => match cert {
-      CertificateError::Expired | CertificateError::ExpiredContext { .. } => "certificate has expired".into(),
+      CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+        "certificate has expired".into()
+      }
       CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
         "certificate is not yet valid".into()
       }
@@ -159,7 +214,9 @@ pub fn describe(err: &rustls::Error) -> String {
       CertificateError::Revoked => "certificate has been revoked".into(),
       other => format!("invalid certificate: {other:?}"),
     },
-    rustls::Error::AlertReceived(alert) => format!("TLS handshake failure: the server sent alert {alert:?}"),
+    rustls::Error::AlertReceived(alert) => {
+      format!("TLS handshake failure: the server sent alert {alert:?}")
+    }
     other => format!("TLS handshake failure: {other}"),
   }
 }
@@ -186,7 +243,12 @@ impl ServerCertVerifier for AcceptAnyCertificate {
     cert: &CertificateDer<'_>,
     dss: &DigitallySignedStruct,
   ) -> Result<HandshakeSignatureValid, rustls::Error> {
-    rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    rustls::crypto::verify_tls12_signature(
+      message,
+      cert,
+      dss,
+      &self.0.signature_verification_algorithms,
+    )
   }
 
   fn verify_tls13_signature(
@@ -195,7 +257,12 @@ impl ServerCertVerifier for AcceptAnyCertificate {
     cert: &CertificateDer<'_>,
     dss: &DigitallySignedStruct,
   ) -> Result<HandshakeSignatureValid, rustls::Error> {
-    rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    rustls::crypto::verify_tls13_signature(
+      message,
+      cert,
+      dss,
+      &self.0.signature_verification_algorithms,
+    )
   }
 
   fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {

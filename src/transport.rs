@@ -38,13 +38,20 @@ pub async fn resolve(target: &Target, route: Option<&Route>) -> Result<Vec<Socke
     .map_err(|e| Failure::new(format!("DNS lookup of {host} failed: {e}")))?
     .collect();
   if addrs.is_empty() {
-    return Err(Failure::new(format!("DNS lookup of {host} found no address")));
+    return Err(Failure::new(format!(
+      "DNS lookup of {host} found no address"
+    )));
   }
   Ok(addrs)
 }
 
 /// Dials `addrs` in turn, asks the proxy for a tunnel when there is one, then speaks TLS for `wss`.
-pub async fn open(addrs: &[SocketAddr], route: Option<&Route>, target: &Target, tls: &TlsOptions) -> Result<Transport, Failure> {
+pub async fn open(
+  addrs: &[SocketAddr],
+  route: Option<&Route>,
+  target: &Target,
+  tls: &TlsOptions,
+) -> Result<Transport, Failure> {
   let mut tcp = dial(addrs).await?;
   if let Some(route) = route {
     proxy::tunnel(&mut tcp, route, target).await?;
@@ -89,7 +96,11 @@ macro_rules! each_stream {
 }
 
 impl AsyncRead for Transport {
-  fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+  fn poll_read(
+    self: Pin<&mut Self>,
+    cx: &mut Context<'_>,
+    buf: &mut ReadBuf<'_>,
+  ) -> Poll<io::Result<()>> {
     each_stream!(self, s => Pin::new(s).poll_read(cx, buf))
   }
 }
@@ -99,7 +110,11 @@ impl AsyncWrite for Transport {
     each_stream!(self, s => Pin::new(s).poll_write(cx, buf))
   }
 
-  fn poll_write_vectored(self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
+  fn poll_write_vectored(
+    self: Pin<&mut Self>,
+    cx: &mut Context<'_>,
+    bufs: &[io::IoSlice<'_>],
+  ) -> Poll<io::Result<usize>> {
     each_stream!(self, s => Pin::new(s).poll_write_vectored(cx, bufs))
   }
 
@@ -128,7 +143,9 @@ thread_local! {
 const MAX_SPARE_BUFFERS: usize = 16;
 
 fn take_buffer() -> Vec<u8> {
-  SPARE_BUFFERS.with(|spare| spare.borrow_mut().pop()).unwrap_or_else(|| Vec::with_capacity(READ_AHEAD))
+  SPARE_BUFFERS
+    .with(|spare| spare.borrow_mut().pop())
+    .unwrap_or_else(|| Vec::with_capacity(READ_AHEAD))
 }
 
 fn give_back(mut buffer: Vec<u8>) {
@@ -155,12 +172,20 @@ pub struct Link {
 
 impl Link {
   pub fn new(inner: Transport) -> Self {
-    Link { inner, ahead: Vec::new(), start: 0 }
+    Link {
+      inner,
+      ahead: Vec::new(),
+      start: 0,
+    }
   }
 }
 
 impl AsyncRead for Link {
-  fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, dst: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+  fn poll_read(
+    self: Pin<&mut Self>,
+    cx: &mut Context<'_>,
+    dst: &mut ReadBuf<'_>,
+  ) -> Poll<io::Result<()>> {
     let this = self.get_mut();
     if this.start == this.ahead.len() {
       if dst.remaining() >= READ_AHEAD {
@@ -202,7 +227,11 @@ impl AsyncWrite for Link {
     Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
   }
 
-  fn poll_write_vectored(self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
+  fn poll_write_vectored(
+    self: Pin<&mut Self>,
+    cx: &mut Context<'_>,
+    bufs: &[io::IoSlice<'_>],
+  ) -> Poll<io::Result<usize>> {
     Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
   }
 

@@ -28,7 +28,9 @@ pub struct NativeClient {
 impl NativeClient {
   #[napi(constructor, catch_unwind)]
   pub fn new(pump: &EventPump, target: u32) -> Self {
-    NativeClient { client: Client::new(Emitter::new(target, pump.dispatcher.clone())) }
+    NativeClient {
+      client: Client::new(Emitter::new(target, pump.dispatcher.clone())),
+    }
   }
 
   /// Starts connecting; the outcome follows as events.

@@ -9,8 +9,8 @@
 use std::ffi::c_void;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::task::{Context, Waker};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Waker};
 
 use napi::bindgen_prelude::{Function, ToNapiValue};
 use napi::sys;
@@ -93,7 +93,11 @@ impl Dispatcher {
       return;
     }
     let first = {
-      let mut events = self.pending.events.lock().unwrap_or_else(|e| e.into_inner());
+      let mut events = self
+        .pending
+        .events
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
       append(&mut events);
       !self.pending.scheduled.swap(true, Ordering::AcqRel)
     };
@@ -106,7 +110,10 @@ impl Dispatcher {
 
 impl EventQueue for Dispatcher {
   fn push(&self, target: u32, event: Event) {
-    self.pending.queued_bytes.fetch_add(event.payload_len(), Ordering::AcqRel);
+    self
+      .pending
+      .queued_bytes
+      .fetch_add(event.payload_len(), Ordering::AcqRel);
     self.enqueue(|events| events.push((target, event)));
   }
 
@@ -120,13 +127,23 @@ impl EventQueue for Dispatcher {
     if self.pending.queued_bytes.load(Ordering::Acquire) < MAX_QUEUED_BYTES {
       return true;
     }
-    self.pending.stalled.lock().unwrap_or_else(|e| e.into_inner()).push(cx.waker().clone());
+    self
+      .pending
+      .stalled
+      .lock()
+      .unwrap_or_else(|e| e.into_inner())
+      .push(cx.waker().clone());
     // JS may have taken the queue between the check and the registration.
     self.pending.queued_bytes.load(Ordering::Acquire) < MAX_QUEUED_BYTES
   }
 
   fn request_wake(&self, outbox: Arc<Outbox>) {
-    self.pending.wakes.lock().unwrap_or_else(|e| e.into_inner()).push(outbox);
+    self
+      .pending
+      .wakes
+      .lock()
+      .unwrap_or_else(|e| e.into_inner())
+      .push(outbox);
   }
 
   fn is_closed(&self) -> bool {
@@ -153,14 +170,25 @@ impl EventPump {
       .weak::<true>()
       .build_callback(move |_| Ok(Batch(drain.take())))?;
     let on_teardown = pending.clone();
-    env.add_env_cleanup_hook(on_teardown, |pending| pending.closed.store(true, Ordering::Release))?;
-    Ok(EventPump { dispatcher: Arc::new(Dispatcher { pending, wake }) })
+    env.add_env_cleanup_hook(on_teardown, |pending| {
+      pending.closed.store(true, Ordering::Release)
+    })?;
+    Ok(EventPump {
+      dispatcher: Arc::new(Dispatcher { pending, wake }),
+    })
   }
 
   /// Wakes the connections that were sent messages during this JS turn (called from a microtask).
   #[napi(catch_unwind)]
   pub fn flush_sends(&self) {
-    let wakes = std::mem::take(&mut *self.dispatcher.pending.wakes.lock().unwrap_or_else(|e| e.into_inner()));
+    let wakes = std::mem::take(
+      &mut *self
+        .dispatcher
+        .pending
+        .wakes
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()),
+    );
     for outbox in wakes {
       outbox.wake();
     }
@@ -208,7 +236,10 @@ fn utf16_len(text: &[u8]) -> u32 {
     return text.len() as u32;
   }
   // Every byte that starts a character is one unit; a 4-byte sequence is two (a surrogate pair).
-  text.iter().map(|&b| ((b & 0xC0) != 0x80) as u32 + (b >= 0xF0) as u32).sum()
+  text
+    .iter()
+    .map(|&b| ((b & 0xC0) != 0x80) as u32 + (b >= 0xF0) as u32)
+    .sum()
 }
 
 impl ToNapiValue for Batch {
@@ -227,16 +258,17 @@ impl ToNapiValue for Batch {
     };
     // Consecutive messages of one client share its connection object.
     let mut last_peer: Option<(u32, Peer, u32)> = None;
-    let mut peer_index = |target: u32, peer: Peer, push: &mut dyn FnMut(sys::napi_value) -> napi::Result<u32>| {
-      if let Some((t, p, index)) = &last_peer {
-        if *t == target && *p == peer {
-          return Ok(*index);
+    let mut peer_index =
+      |target: u32, peer: Peer, push: &mut dyn FnMut(sys::napi_value) -> napi::Result<u32>| {
+        if let Some((t, p, index)) = &last_peer {
+          if *t == target && *p == peer {
+            return Ok(*index);
+          }
         }
-      }
-      let index = push(js.peer(&peer)?)?;
-      last_peer = Some((target, peer, index));
-      napi::Result::Ok(index)
-    };
+        let index = push(js.peer(&peer)?)?;
+        last_peer = Some((target, peer, index));
+        napi::Result::Ok(index)
+      };
     for (target, event) in batch.0 {
       match event {
         Event::Text(t) if t.len() < SLICE_LIMIT && text.len() + t.len() <= MAX_JOINED => {
@@ -246,19 +278,35 @@ impl ToNapiValue for Batch {
           text_units = end;
         }
         Event::Binary(b) if b.len() < SLICE_LIMIT && bytes.len() + b.len() <= MAX_JOINED => {
-          head.extend([target, kind::BINARY, bytes.len() as u32, (bytes.len() + b.len()) as u32, 0]);
+          head.extend([
+            target,
+            kind::BINARY,
+            bytes.len() as u32,
+            (bytes.len() + b.len()) as u32,
+            0,
+          ]);
           bytes.extend_from_slice(&b);
         }
-        Event::ServerText(peer, t) if t.len() < SLICE_LIMIT && text.len() + t.len() <= MAX_JOINED => {
+        Event::ServerText(peer, t)
+          if t.len() < SLICE_LIMIT && text.len() + t.len() <= MAX_JOINED =>
+        {
           let z = peer_index(target, peer, &mut push_object)?;
           let end = text_units + utf16_len(&t);
           head.extend([target, kind::SERVER_TEXT, text_units, end, z]);
           text.extend_from_slice(&t);
           text_units = end;
         }
-        Event::ServerBinary(peer, b) if b.len() < SLICE_LIMIT && bytes.len() + b.len() <= MAX_JOINED => {
+        Event::ServerBinary(peer, b)
+          if b.len() < SLICE_LIMIT && bytes.len() + b.len() <= MAX_JOINED =>
+        {
           let z = peer_index(target, peer, &mut push_object)?;
-          head.extend([target, kind::SERVER_BINARY, bytes.len() as u32, (bytes.len() + b.len()) as u32, z]);
+          head.extend([
+            target,
+            kind::SERVER_BINARY,
+            bytes.len() as u32,
+            (bytes.len() + b.len()) as u32,
+            z,
+          ]);
           bytes.extend_from_slice(&b);
         }
         other => {
@@ -285,7 +333,10 @@ macro_rules! check {
   ($call:expr) => {{
     let status = $call;
     if status != sys::Status::napi_ok {
-      return Err(napi::Error::new(Status::from(status), "building an event payload failed".to_string()));
+      return Err(napi::Error::new(
+        Status::from(status),
+        "building an event payload failed".to_string(),
+      ));
     }
   }};
 }
@@ -311,7 +362,11 @@ impl Js {
         }
         (kind::HEADERS, object)
       }
-      Event::Open { status, message, protocol } => {
+      Event::Open {
+        status,
+        message,
+        protocol,
+      } => {
         let object = self.object()?;
         self.set(object, "status", self.u32(status as u32)?)?;
         self.set(object, "message", self.string(&message)?)?;
@@ -337,10 +392,14 @@ impl Js {
       }
       Event::Ended => (kind::ENDED, self.undefined()?),
       Event::ServerConnect(peer) => (kind::SERVER_CONNECT, self.peer(&peer)?),
-      Event::ServerText(peer, text) => (kind::SERVER_MESSAGE, self.server_message(&peer, self.utf8(&text)?)?),
-      Event::ServerBinary(peer, data) => {
-        (kind::SERVER_MESSAGE, self.server_message(&peer, self.owned_array_buffer(data)?)?)
-      }
+      Event::ServerText(peer, text) => (
+        kind::SERVER_MESSAGE,
+        self.server_message(&peer, self.utf8(&text)?)?,
+      ),
+      Event::ServerBinary(peer, data) => (
+        kind::SERVER_MESSAGE,
+        self.server_message(&peer, self.owned_array_buffer(data)?)?,
+      ),
       Event::ServerClose(peer, code, reason) => {
         let pair = self.array(2)?;
         self.set_index(pair, 0, self.peer(&peer)?)?;
@@ -398,7 +457,14 @@ impl Js {
   /// A JS string from bytes that are valid UTF-8.
   fn utf8(self, bytes: &[u8]) -> napi::Result<sys::napi_value> {
     let mut out = ptr::null_mut();
-    check!(unsafe { sys::napi_create_string_utf8(self.0, bytes.as_ptr().cast(), bytes.len() as isize, &mut out) });
+    check!(unsafe {
+      sys::napi_create_string_utf8(
+        self.0,
+        bytes.as_ptr().cast(),
+        bytes.len() as isize,
+        &mut out,
+      )
+    });
     Ok(out)
   }
 
@@ -429,7 +495,9 @@ impl Js {
     let mut out = ptr::null_mut();
     // SAFETY: `data` stays valid while `hint` (which owns it) lives, until `release` runs. The
     // message's bytes are its own range of the allocation: JS writing into them touches nothing else.
-    let status = unsafe { sys::napi_create_external_arraybuffer(self.0, data, len, Some(release), hint.cast(), &mut out) };
+    let status = unsafe {
+      sys::napi_create_external_arraybuffer(self.0, data, len, Some(release), hint.cast(), &mut out)
+    };
     if status == sys::Status::napi_ok {
       return Ok(out);
     }
@@ -449,7 +517,14 @@ impl Js {
     }
     let mut out = ptr::null_mut();
     check!(unsafe {
-      sys::napi_create_typedarray(self.0, sys::TypedarrayType::uint32_array, values.len(), buffer, 0, &mut out)
+      sys::napi_create_typedarray(
+        self.0,
+        sys::TypedarrayType::uint32_array,
+        values.len(),
+        buffer,
+        0,
+        &mut out,
+      )
     });
     Ok(out)
   }
@@ -472,7 +547,12 @@ impl Js {
     Ok(())
   }
 
-  fn set_index(self, array: sys::napi_value, index: u32, value: sys::napi_value) -> napi::Result<()> {
+  fn set_index(
+    self,
+    array: sys::napi_value,
+    index: u32,
+    value: sys::napi_value,
+  ) -> napi::Result<()> {
     check!(unsafe { sys::napi_set_element(self.0, array, index, value) });
     Ok(())
   }

@@ -13,5 +13,9 @@ use crate::errors::ErrorCode;
 /// The API reference's message for an error code (`""` for an unknown code).
 #[napi(catch_unwind)]
 pub fn error_message(code: i32) -> &'static str {
-  ErrorCode::ALL.iter().find(|c| c.code() == code).map(|c| c.message()).unwrap_or("")
+  ErrorCode::ALL
+    .iter()
+    .find(|c| c.code() == code)
+    .map(|c| c.message())
+    .unwrap_or("")
 }

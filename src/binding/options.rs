@@ -40,7 +40,9 @@ fn non_empty(s: Option<String>) -> Option<String> {
 }
 
 fn size(bytes: Option<f64>) -> Option<usize> {
-  bytes.filter(|b| b.is_finite() && *b >= 1.0).map(|b| b.min(usize::MAX as f64) as usize)
+  bytes
+    .filter(|b| b.is_finite() && *b >= 1.0)
+    .map(|b| b.min(usize::MAX as f64) as usize)
 }
 
 impl From<NativeConnectOptions> for ConnectOptions {

@@ -39,7 +39,10 @@ fn status(result: Result<(), ErrorCode>) -> i32 {
 }
 
 fn peer(ip: String, port: u32) -> Peer {
-  Peer { ip, port: port as u16 }
+  Peer {
+    ip,
+    port: port as u16,
+  }
 }
 
 /// The native half of one JS `WebSocketServer`; its events reach JS as `target`.
@@ -52,7 +55,9 @@ pub struct NativeServer {
 impl NativeServer {
   #[napi(constructor, catch_unwind)]
   pub fn new(pump: &EventPump, target: u32) -> Self {
-    NativeServer { server: Server::new(Emitter::new(target, pump.dispatcher.clone())) }
+    NativeServer {
+      server: Server::new(Emitter::new(target, pump.dispatcher.clone())),
+    }
   }
 
   /// Binds and starts accepting clients.
@@ -65,13 +70,19 @@ impl NativeServer {
     let config = ServerConfig {
       ip: config.server_ip.unwrap_or_default(),
       port: config.server_port,
-      max_clients: config.max_concurrent_clients_number.unwrap_or(DEFAULT_LIMIT),
-      max_connections_per_client: config.max_connections_for_one_client.unwrap_or(DEFAULT_LIMIT),
+      max_clients: config
+        .max_concurrent_clients_number
+        .unwrap_or(DEFAULT_LIMIT),
+      max_connections_per_client: config
+        .max_connections_for_one_client
+        .unwrap_or(DEFAULT_LIMIT),
       cert,
       protocol: config.protocol.filter(|p| !p.is_empty()),
     };
     let server = &self.server;
-    status(napi::bindgen_prelude::within_runtime_if_available(|| server.start(config)))
+    status(napi::bindgen_prelude::within_runtime_if_available(|| {
+      server.start(config)
+    }))
   }
 
   /// Stops the server; clients are closed with 1001.
@@ -90,7 +101,15 @@ impl NativeServer {
   #[napi(catch_unwind)]
   pub fn connections(&self) -> Option<Vec<NativeConnection>> {
     let peers = self.server.connections().ok()?;
-    Some(peers.into_iter().map(|p| NativeConnection { client_ip: p.ip, client_port: p.port as u32 }).collect())
+    Some(
+      peers
+        .into_iter()
+        .map(|p| NativeConnection {
+          client_ip: p.ip,
+          client_port: p.port as u32,
+        })
+        .collect(),
+    )
   }
 
   #[napi(catch_unwind)]
@@ -100,7 +119,11 @@ impl NativeServer {
 
   #[napi(catch_unwind)]
   pub fn send_binary(&self, ip: String, port: u32, data: ArrayBuffer) -> i32 {
-    status(self.server.send(&peer(ip, port), Message::binary(data.to_vec())))
+    status(
+      self
+        .server
+        .send(&peer(ip, port), Message::binary(data.to_vec())),
+    )
   }
 
   #[napi(catch_unwind)]
