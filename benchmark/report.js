@@ -109,7 +109,7 @@ function machineLines(machine) {
     `- date: ${machine.date}`,
     `- machine: ${machine.nproc} CPUs (nproc), ${machine.cpu}; ${machine.memory}`,
     `- load average (1, 5, 15 min): ${machine.loadStart} at the start, ${machine.loadEnd} at the end`,
-    `- node ${machine.node}; ohos-websocket ${machine.commit}; ws ${machine.ws} (bufferutil ${machine.bufferutil}); undici ${machine.undici}`,
+    `- node ${machine.node}; ohos-websocket ${machine.commit} (binary ${machine.addon ?? 'unknown'}); ws ${machine.ws} (bufferutil ${machine.bufferutil}); undici ${machine.undici}`,
     `- client on CPU ${machine.clientCpu}, server on CPU ${machine.serverCpu} (taskset); ${machine.mode}; each figure the median of ${machine.runs} run(s), ratios the median of the per-run ratios`,
   ]
 }

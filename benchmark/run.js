@@ -80,6 +80,15 @@ function packageVersion(name) {
   }
 }
 
+/** A fingerprint of the addon binaries in the package root, to notice a rebuild during a run. */
+function addonFingerprint() {
+  const root = path.join(HERE, '..')
+  const hash = require('node:crypto').createHash('sha256')
+  const files = fs.readdirSync(root).filter((f) => f.endsWith('.node')).sort()
+  for (const file of files) hash.update(file).update(fs.readFileSync(path.join(root, file)))
+  return files.length ? hash.digest('hex').slice(0, 12) : 'no binary'
+}
+
 function machineInfo(options, cpus) {
   const cpuModel = (os.cpus()[0]?.model ?? 'unknown CPU').trim()
   let commit = 'unknown'
@@ -102,6 +111,7 @@ function machineInfo(options, cpus) {
     ws: packageVersion('ws'),
     bufferutil,
     undici: packageVersion('undici'),
+    addon: addonFingerprint(),
     loadStart: os.loadavg().map((l) => l.toFixed(2)).join(', '),
     loadEnd: '',
     clientCpu: cpus.client,
@@ -208,6 +218,10 @@ async function main() {
   }
 
   machine.loadEnd = os.loadavg().map((l) => l.toFixed(2)).join(', ')
+  if (addonFingerprint() !== machine.addon) {
+    machine.addon += ', REBUILT during the run: the figures mix two builds'
+    console.warn('Warning: the addon binary changed during the run; the figures mix two builds.')
+  }
   const partial = options.quick || options.only || options.perf || options.runs < 3
   const outDir = partial ? TMP : HERE
   fs.mkdirSync(outDir, { recursive: true })
