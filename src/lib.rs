@@ -21,11 +21,6 @@ pub mod transport;
 
 use std::sync::Once;
 
-/// Messages are allocated on tokio's threads and freed on the JS thread: mimalloc handles that
-/// hand-over far better than glibc's per-thread arenas (measured: fan-in spent 15% in malloc).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// One tokio runtime per process, napi's own, configured once: `module_init` runs again in every
 /// worker thread that loads the addon, and a second runtime would double the thread pools.
 #[napi_derive::module_init]
