@@ -28,6 +28,7 @@ fn init() {
   static RUNTIME: Once = Once::new();
   RUNTIME.call_once(|| {
     if let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
+      .worker_threads(runtime_threads())
       .thread_name("ohos-websocket")
       .enable_all()
       .build()
@@ -35,4 +36,11 @@ fn init() {
       napi::bindgen_prelude::create_custom_tokio_runtime(runtime);
     }
   });
+}
+
+/// Runtime threads: the JS thread is busy too, so one core is left to it (one thread on a 2-core
+/// machine, where a second worker only adds wake-ups between the two), up to 4.
+fn runtime_threads() -> usize {
+  let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+  cores.saturating_sub(1).clamp(1, 4)
 }
