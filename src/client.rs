@@ -27,7 +27,7 @@ const MAX_REDIRECTS: usize = 5;
 /// How long connecting (TCP, proxy, TLS, upgrade) may take.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(20);
 /// Initial read buffer of a connection: small, so idle connections stay cheap; it grows for large frames.
-const READ_BUFFER_BYTES: usize = 4 * 1024;
+const READ_BUFFER_BYTES: usize = 1024;
 /// Outgoing bytes buffered before tungstenite writes on its own (we flush after each batch anyway).
 const WRITE_BUFFER_BYTES: usize = 64 * 1024;
 
@@ -406,3 +406,4 @@ mod tests {
     assert_eq!(close_reason(&mixed).len(), 122);
   }
 }
+
