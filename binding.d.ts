@@ -13,6 +13,8 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 export declare class EventPump {
   /** `dispatch(batch)` receives every batch of events. */
   constructor(dispatch: (arg: Batch) => void)
+  /** Wakes the connections that were sent messages during this JS turn (called from a microtask). */
+  flushSends(): void
   /**
    * Whether the event loop stays alive for this environment's connections (JS turns it on while
    * any session or server is active).
