@@ -84,10 +84,16 @@ function deliver() {
   while (backlog.length > 0) {
     const batch = backlog[0]
     const head = batch[0]
+    let lastId = -1
+    let target
     while (position < head.length) {
       const i = position
       position += 5
-      const target = targets.get(head[i])
+      // Events come in runs of one connection: look its object up once per run.
+      if (head[i] !== lastId) {
+        lastId = head[i]
+        target = targets.get(lastId)
+      }
       if (target === undefined) continue
       const pause = target.handleEvent(head[i + 1], payloadOf(batch, i)) === true
       if (pause || thrown !== null) {

@@ -29,31 +29,59 @@ static SYSTEM_ROOTS: Lazy<Arc<RootCertStore>> = Lazy::new(|| {
   Arc::new(roots)
 });
 
-/// Configurations that depend only on flags, built once each (the common case of no caPath and no
-/// client certificate): building one copies the root store.
-static SHARED_CONFIGS: Lazy<Mutex<HashMap<(bool, bool), Arc<ClientConfig>>>> =
-  Lazy::new(Default::default);
+/// Client configurations already built, by their options and the state of the files they read.
+/// Reusing one saves re-reading the roots and files, and lets rustls resume TLS sessions with a
+/// server it has seen (an abbreviated handshake). A changed file makes a new key.
+static CONFIGS: Lazy<Mutex<HashMap<ConfigKey, Arc<ClientConfig>>>> = Lazy::new(Default::default);
+/// Configurations kept at most; the cache starts over when full.
+const MAX_CONFIGS: usize = 32;
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct ConfigKey {
+  options: TlsOptions,
+  files: Vec<FileStamp>,
+}
+
+/// A file as it is now: path, modification time and length.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct FileStamp(std::path::PathBuf, Option<std::time::SystemTime>, u64);
+
+fn stamp(path: &Path) -> FileStamp {
+  let meta = std::fs::metadata(path).ok();
+  FileStamp(path.to_path_buf(), meta.as_ref().and_then(|m| m.modified().ok()), meta.map_or(0, |m| m.len()))
+}
+
+fn config_key(options: &TlsOptions) -> ConfigKey {
+  let mut files = Vec::new();
+  if let Some(ca) = &options.ca_path {
+    files.push(stamp(ca));
+    if ca.is_dir() {
+      if let Ok(entries) = std::fs::read_dir(ca) {
+        let mut inside: Vec<FileStamp> = entries.flatten().map(|e| stamp(&e.path())).collect();
+        inside.sort_by(|a, b| a.0.cmp(&b.0));
+        files.extend(inside);
+      }
+    }
+  }
+  if let Some(cert) = &options.client_cert {
+    files.push(stamp(&cert.cert_path));
+    files.push(stamp(&cert.key_path));
+  }
+  ConfigKey { options: options.clone(), files }
+}
 
 /// The client configuration for these options.
 pub fn client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>, Failure> {
-  let shareable = options.ca_path.is_none() && options.client_cert.is_none();
-  let key = (options.skip_verification, options.tls13_only);
-  if shareable {
-    if let Some(config) = SHARED_CONFIGS
-      .lock()
-      .unwrap_or_else(|e| e.into_inner())
-      .get(&key)
-    {
-      return Ok(config.clone());
-    }
+  let key = config_key(options);
+  if let Some(config) = CONFIGS.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+    return Ok(config.clone());
   }
   let config = Arc::new(build_client_config(options)?);
-  if shareable {
-    SHARED_CONFIGS
-      .lock()
-      .unwrap_or_else(|e| e.into_inner())
-      .insert(key, config.clone());
+  let mut configs = CONFIGS.lock().unwrap_or_else(|e| e.into_inner());
+  if configs.len() >= MAX_CONFIGS {
+    configs.clear();
   }
+  configs.insert(key, config.clone());
   Ok(config)
 }
 
