@@ -235,4 +235,24 @@ class Listeners {
   }
 }
 
-module.exports = { Kind, EventTypes, Listeners, pump, scheduleFlush, newTarget, activate, deactivate }
+/**
+ * Defines the static-ArkTS listener methods on `prototype`: for each `suffix → type`, `on<Suffix>(cb)`
+ * is `on(type, cb)` and `off<Suffix>(cb?)` is `off(type, cb)`.
+ */
+function defineAliases(prototype, aliases) {
+  for (const [suffix, type] of Object.entries(aliases)) {
+    const methods = {
+      [`on${suffix}`](...args) {
+        this.on(type, ...args)
+      },
+      [`off${suffix}`](...args) {
+        this.off(type, ...args)
+      },
+    }
+    for (const name of Object.keys(methods)) {
+      Object.defineProperty(prototype, name, { value: methods[name], writable: true, configurable: true })
+    }
+  }
+}
+
+module.exports = { Kind, EventTypes, Listeners, defineAliases, pump, scheduleFlush, newTarget, activate, deactivate }

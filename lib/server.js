@@ -3,7 +3,7 @@
 
 const { NativeServer } = require('../binding.js')
 const { settleNow, parameterError, splitArguments } = require('./conventions.js')
-const { Kind, EventTypes, Listeners, pump, scheduleFlush, newTarget, activate, deactivate } = require('./events.js')
+const { Kind, EventTypes, Listeners, defineAliases, pump, scheduleFlush, newTarget, activate, deactivate } = require('./events.js')
 const { isArrayBuffer } = require('node:util').types
 const { UNKNOWN_ERROR, businessError } = require('./errors.js')
 
@@ -183,22 +183,7 @@ const ALIASES = {
   WebSocketServerClose: 'close',
   WebSocketServerError: 'error',
 }
-for (const [suffix, type] of Object.entries(ALIASES)) {
-  Object.defineProperty(WebSocketServer.prototype, `on${suffix}`, {
-    value: function (...args) {
-      this.on(type, ...args)
-    },
-    writable: true,
-    configurable: true,
-  })
-  Object.defineProperty(WebSocketServer.prototype, `off${suffix}`, {
-    value: function (...args) {
-      this.off(type, ...args)
-    },
-    writable: true,
-    configurable: true,
-  })
-}
+defineAliases(WebSocketServer.prototype, ALIASES)
 
 /** Creates a WebSocket server object. */
 function createWebSocketServer() {

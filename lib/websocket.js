@@ -5,7 +5,7 @@ const { isArrayBuffer } = require('node:util').types
 const { NativeClient } = require('../binding.js')
 const { splitArguments, settle, settleNow, parameterError } = require('./conventions.js')
 const { connectArguments, sendArguments, closeArguments, networkAllowed } = require('./arguments.js')
-const { Kind, EventTypes, Listeners, pump, scheduleFlush, newTarget, activate, deactivate } = require('./events.js')
+const { Kind, EventTypes, Listeners, defineAliases, pump, scheduleFlush, newTarget, activate, deactivate } = require('./events.js')
 
 /** Event names and their listener arity: 2 → `(undefined, payload)`, 1 → `(payload)`. */
 const CLIENT_EVENTS = new EventTypes({
@@ -167,22 +167,7 @@ const ALIASES = {
   HeaderReceive: 'headerReceive',
   OpenInfo: 'openInfo',
 }
-for (const [suffix, type] of Object.entries(ALIASES)) {
-  Object.defineProperty(WebSocket.prototype, `on${suffix}`, {
-    value: function (...args) {
-      this.on(type, ...args)
-    },
-    writable: true,
-    configurable: true,
-  })
-  Object.defineProperty(WebSocket.prototype, `off${suffix}`, {
-    value: function (...args) {
-      this.off(type, ...args)
-    },
-    writable: true,
-    configurable: true,
-  })
-}
+defineAliases(WebSocket.prototype, ALIASES)
 
 /** Creates a WebSocket client object. */
 function createWebSocket() {

@@ -477,3 +477,4 @@ fn describe_loss(err: &WsError) -> Failure {
     other => Failure::new(other.to_string()),
   }
 }
+
