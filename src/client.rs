@@ -120,7 +120,11 @@ impl Client {
 
     let shared = self.shared.clone();
     tokio::spawn(async move {
-      let run = AssertUnwindSafe(run_session(shared.clone(), target, options, outbox));
+      let run = AssertUnwindSafe(run_session(
+        shared.clone(),
+        Box::new((target, options)),
+        outbox,
+      ));
       if run.catch_unwind().await.is_err() {
         // A bug of ours must end this connection visibly, never take the process down.
         shared.finish([
@@ -194,55 +198,21 @@ pub fn ws_config(max_message: Option<usize>, max_frame: Option<usize>) -> WebSoc
     .max_frame_size(Some(max_frame.unwrap_or(DEFAULT_MAX_FRAME_SIZE)))
 }
 
-async fn run_session(
-  shared: Arc<Shared>,
-  target: Target,
-  options: ConnectOptions,
-  outbox: Arc<Outbox>,
-) {
-  let route = proxy::route(&options.proxy, &target);
-  let addrs = match transport::resolve(&target, route.as_ref()).await {
-    Ok(addrs) => addrs,
-    Err(failure) => {
-      shared.finish([
-        Event::ConnectFailed(ErrorCode::Unknown),
-        Event::Error(failure),
-      ]);
-      return;
-    }
-  };
-  shared.emitter.emit(Event::Connected);
+/// What a session connects to, boxed so that it does not size the task once the connection is open.
+type Request = Box<(Target, ConnectOptions)>;
 
-  // Connect, while keeping what JS asks meanwhile: sends wait for 'open', a close aborts.
-  let mut early = VecDeque::new();
-  // Boxed: the connecting phase's state (buffers, TLS handshake) is freed once the connection is
-  // open instead of sizing the task of every open connection.
-  let attempt = tokio::time::timeout(
-    HANDSHAKE_TIMEOUT,
-    Box::pin(establish(target, route, addrs, &options)),
-  );
-  tokio::pin!(attempt);
-  let outcome = loop {
-    tokio::select! {
-      result = &mut attempt => break result.unwrap_or_else(|_| Err(Failure::new("timed out while connecting"))),
-      _ = std::future::poll_fn(|cx| if outbox.poll_take(cx, &mut early) { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }) => {
-        if let Some(at) = early.iter().position(|c| matches!(c, Command::Close(..))) {
-          if let Some(Command::Close(code, reason)) = early.remove(at) {
-            shared.finish([Event::Close { code, reason }]);
-          }
-          return;
-        }
-      }
-    }
+async fn run_session(shared: Arc<Shared>, request: Request, outbox: Arc<Outbox>) {
+  let heartbeat = request.1.heartbeat;
+  // The connecting phase runs boxed: its state (DNS, TLS handshake, buffers) is freed once the
+  // connection is open, instead of sizing the task of every open connection.
+  let Some(established) = Box::pin(connect(&shared, request, &outbox)).await else {
+    return;
   };
-  let (ws, upgraded) = match outcome {
-    Ok(established) => established,
-    Err(failure) => {
-      shared.finish([Event::Error(failure)]);
-      return;
-    }
-  };
-
+  let Established {
+    ws,
+    upgraded,
+    early,
+  } = *established;
   let opened = shared
     .state
     .compare_exchange(CONNECTING, OPEN, Ordering::SeqCst, Ordering::SeqCst)
@@ -270,10 +240,64 @@ async fn run_session(
     batch_bytes: 0,
     last: Vec::new(),
   };
-  session::run(ws, outbox, early, options.heartbeat, &mut reporter).await;
+  session::run(ws, outbox, early, heartbeat, &mut reporter).await;
   let mut last = std::mem::take(&mut reporter.batch);
   last.append(&mut reporter.last);
   shared.finish(last);
+}
+
+/// An open connection, and the commands JS gave before it opened.
+struct Established {
+  ws: Box<WebSocketStream<Link>>,
+  upgraded: Upgraded,
+  early: VecDeque<Command>,
+}
+
+/// DNS (settling `connect()`), then connecting while keeping what JS asks meanwhile: sends wait
+/// for 'open', a close aborts. `None` when the attempt ended (its events are sent).
+async fn connect(shared: &Shared, request: Request, outbox: &Outbox) -> Option<Box<Established>> {
+  let (target, options) = *request;
+  let options = &options;
+  let route = proxy::route(&options.proxy, &target);
+  let addrs = match transport::resolve(&target, route.as_ref()).await {
+    Ok(addrs) => addrs,
+    Err(failure) => {
+      shared.finish([
+        Event::ConnectFailed(ErrorCode::Unknown),
+        Event::Error(failure),
+      ]);
+      return None;
+    }
+  };
+  shared.emitter.emit(Event::Connected);
+
+  let mut early = VecDeque::new();
+  let attempt = tokio::time::timeout(HANDSHAKE_TIMEOUT, establish(target, route, addrs, options));
+  tokio::pin!(attempt);
+  let outcome = loop {
+    tokio::select! {
+      result = &mut attempt => break result.unwrap_or_else(|_| Err(Failure::new("timed out while connecting"))),
+      _ = std::future::poll_fn(|cx| if outbox.poll_take(cx, &mut early) { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }) => {
+        if let Some(at) = early.iter().position(|c| matches!(c, Command::Close(..))) {
+          if let Some(Command::Close(code, reason)) = early.remove(at) {
+            shared.finish([Event::Close { code, reason }]);
+          }
+          return None;
+        }
+      }
+    }
+  };
+  match outcome {
+    Ok((ws, upgraded)) => Some(Box::new(Established {
+      ws: Box::new(ws),
+      upgraded,
+      early,
+    })),
+    Err(failure) => {
+      shared.finish([Event::Error(failure)]);
+      None
+    }
+  }
 }
 
 /// TCP (through the proxy), TLS and the upgrade, following redirects.
@@ -407,3 +431,38 @@ mod tests {
   }
 }
 
+#[cfg(test)]
+mod task_size {
+  use super::*;
+  use crate::events::EventQueue;
+
+  struct Nowhere;
+  impl EventQueue for Nowhere {
+    fn push(&self, _: u32, _: Event) {}
+    fn push_all(&self, _: u32, _: Vec<Event>) {}
+    fn request_wake(&self, _: Arc<Outbox>) {}
+    fn is_closed(&self) -> bool {
+      false
+    }
+    fn poll_room(&self, _: &mut std::task::Context<'_>) -> bool {
+      true
+    }
+  }
+
+  /// Every open connection keeps its task: the connecting phase's state must not size it.
+  #[test]
+  fn an_open_connection_task_stays_small() {
+    let shared = Arc::new(Shared {
+      state: AtomicU8::new(0),
+      session: Mutex::new(None),
+      emitter: Emitter::new(1, Arc::new(Nowhere)),
+    });
+    let request = Box::new((Target::parse("ws://a/").unwrap(), ConnectOptions::default()));
+    let task = run_session(shared, request, Arc::new(Outbox::default()));
+    assert!(
+      std::mem::size_of_val(&task) <= 1200,
+      "run_session future: {} bytes",
+      std::mem::size_of_val(&task)
+    );
+  }
+}

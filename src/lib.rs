@@ -41,6 +41,8 @@ fn init() {
 /// Runtime threads: the JS thread is busy too, so one core is left to it (one thread on a 2-core
 /// machine, where a second worker only adds wake-ups between the two), up to 4.
 fn runtime_threads() -> usize {
-  let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+  let cores = std::thread::available_parallelism()
+    .map(|n| n.get())
+    .unwrap_or(2);
   cores.saturating_sub(1).clamp(1, 4)
 }

@@ -363,7 +363,7 @@ impl ConnectionTask {
       batch_bytes: 0,
     };
     let off = Heartbeat::from_seconds(Some(0.0), None);
-    session::run(ws, outbox, Default::default(), off, &mut reporter).await;
+    session::run(Box::new(ws), outbox, Default::default(), off, &mut reporter).await;
     reporter.flush();
     self.forget();
   }

@@ -120,7 +120,7 @@ enum Step {
 
 /// Runs an open connection until it ends; the last thing it reports is `close`.
 pub async fn run<E: SessionEvents>(
-  ws: WebSocketStream<Link>,
+  ws: Box<WebSocketStream<Link>>,
   outbox: std::sync::Arc<Outbox>,
   early: VecDeque<Command>,
   heartbeat: Heartbeat,
@@ -142,7 +142,7 @@ pub async fn run<E: SessionEvents>(
   s.arm_heartbeat();
   s.run(events).await;
   if !s.link_lost {
-    tokio::spawn(linger(s.ws));
+    tokio::spawn(linger(*s.ws));
   }
 }
 
@@ -168,7 +168,7 @@ async fn linger(ws: WebSocketStream<Link>) {
 }
 
 struct Session {
-  ws: WebSocketStream<Link>,
+  ws: Box<WebSocketStream<Link>>,
   outbox: std::sync::Arc<Outbox>,
   /// Commands taken from the outbox (or given before 'open'), in order.
   early: VecDeque<Command>,
@@ -477,4 +477,3 @@ fn describe_loss(err: &WsError) -> Failure {
     other => Failure::new(other.to_string()),
   }
 }
-

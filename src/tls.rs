@@ -48,7 +48,11 @@ struct FileStamp(std::path::PathBuf, Option<std::time::SystemTime>, u64);
 
 fn stamp(path: &Path) -> FileStamp {
   let meta = std::fs::metadata(path).ok();
-  FileStamp(path.to_path_buf(), meta.as_ref().and_then(|m| m.modified().ok()), meta.map_or(0, |m| m.len()))
+  FileStamp(
+    path.to_path_buf(),
+    meta.as_ref().and_then(|m| m.modified().ok()),
+    meta.map_or(0, |m| m.len()),
+  )
 }
 
 fn config_key(options: &TlsOptions) -> ConfigKey {
@@ -67,7 +71,10 @@ fn config_key(options: &TlsOptions) -> ConfigKey {
     files.push(stamp(&cert.cert_path));
     files.push(stamp(&cert.key_path));
   }
-  ConfigKey { options: options.clone(), files }
+  ConfigKey {
+    options: options.clone(),
+    files,
+  }
 }
 
 /// The client configuration for these options.
