@@ -480,9 +480,13 @@ impl SessionEvents for Reporter {
   }
 
   fn poll_room(&mut self, cx: &mut std::task::Context<'_>) -> bool {
-    // Past a few MiB, hand the batch over first (the session flushes before it waits).
-    self.batch_bytes < LOCAL_BATCH_BYTES && self.emitter.poll_room(cx)
+    // Past a few MiB, hand the batch over first, then ask whether JS has room.
+    if self.batch_bytes >= LOCAL_BATCH_BYTES {
+      self.flush();
+    }
+    self.emitter.poll_room(cx)
   }
+
 
   fn flush(&mut self) {
     if !self.batch.is_empty() {

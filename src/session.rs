@@ -7,12 +7,12 @@ use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
-use std::task::{Context, Poll};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use futures_util::task::AtomicWaker;
-use futures_util::{FutureExt, Sink, Stream};
+use futures_util::{Sink, Stream};
 use tokio::time::{Instant, Sleep};
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError, ProtocolError};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -58,6 +58,8 @@ pub struct Outbox {
   waker: AtomicWaker,
   /// A wake-up has been asked for and not yet given.
   wake_requested: AtomicBool,
+  /// The running session's wire, while it accepts writes from JS's thread.
+  wire: Mutex<Option<Arc<Mutex<Wire>>>>,
 }
 
 impl Outbox {
@@ -71,9 +73,18 @@ impl Outbox {
     !self.wake_requested.swap(true, Ordering::AcqRel)
   }
 
-  /// Wakes the connection's task to take what was pushed.
+  /// Sends what was pushed. When the connection's task is idle, the JS thread writes the messages
+  /// itself (a round trip then costs no wake-up of the task); otherwise the task is woken to take them.
   pub fn wake(&self) {
     self.wake_requested.store(false, Ordering::Release);
+    let wire = lock(&self.wire).clone();
+    if let Some(wire) = wire {
+      if let Ok(mut wire) = wire.try_lock() {
+        if wire.write_now(self) {
+          return;
+        }
+      }
+    }
     self.waker.wake();
   }
 
@@ -86,6 +97,67 @@ impl Outbox {
       return false;
     }
     into.append(&mut queue);
+    true
+  }
+}
+
+/// Locks a mutex; a poisoned one only means a panic elsewhere, its data is still whole.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+  mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The writing side of a session, shared between its task and JS's thread (`Outbox::wake`).
+pub struct Wire {
+  ws: Box<WebSocketStream<Link>>,
+  /// Commands taken from the outbox (or given before 'open'), in order.
+  early: VecDeque<Command>,
+  unflushed: bool,
+  /// JS's thread may write sends itself: false once the close began or the session ended.
+  direct: bool,
+  /// The task's waker: writes started on JS's thread register it for write readiness.
+  task: Option<Waker>,
+}
+
+impl Wire {
+  /// Writes the outbox's sends from the calling thread; false when the task must do it (it has
+  /// commands of its own pending, a close is among them, or writing failed).
+  fn write_now(&mut self, outbox: &Outbox) -> bool {
+    if !self.direct || !self.early.is_empty() {
+      return false;
+    }
+    let Some(task) = self.task.clone() else {
+      return false;
+    };
+    let mut cx = Context::from_waker(&task);
+    self.early.append(&mut lock(&outbox.queue));
+    while let Some(command) = self.early.pop_front() {
+      let Command::Send(message) = command else {
+        self.early.push_front(command);
+        return false;
+      };
+      match Pin::new(&mut self.ws).poll_ready(&mut cx) {
+        Poll::Ready(Ok(())) => {}
+        // The task is woken when the socket takes more, and writes the rest.
+        Poll::Pending => {
+          self.early.push_front(Command::Send(message));
+          return true;
+        }
+        Poll::Ready(Err(_)) => {
+          self.early.push_front(Command::Send(message));
+          return false;
+        }
+      }
+      if Pin::new(&mut self.ws).start_send(message).is_err() {
+        return false;
+      }
+      self.unflushed = true;
+    }
+    match Pin::new(&mut self.ws).poll_flush(&mut cx) {
+      Poll::Ready(Ok(())) => self.unflushed = false,
+      // Registered: the task finishes the flush when the socket is writable.
+      Poll::Pending => {}
+      Poll::Ready(Err(_)) => return false,
+    }
     true
   }
 }
@@ -121,16 +193,22 @@ enum Step {
 /// Runs an open connection until it ends; the last thing it reports is `close`.
 pub async fn run<E: SessionEvents>(
   ws: Box<WebSocketStream<Link>>,
-  outbox: std::sync::Arc<Outbox>,
+  outbox: Arc<Outbox>,
   early: VecDeque<Command>,
   heartbeat: Heartbeat,
   events: &mut E,
 ) {
-  let mut s = Session {
+  let wire = Arc::new(Mutex::new(Wire {
     ws,
-    outbox,
     early,
     unflushed: false,
+    direct: true,
+    task: None,
+  }));
+  *lock(&outbox.wire) = Some(wire.clone());
+  let mut s = Session {
+    wire,
+    outbox,
     closing: None,
     timer: Box::pin(tokio::time::sleep(Duration::from_secs(86400))),
     ping_at: None,
@@ -141,8 +219,10 @@ pub async fn run<E: SessionEvents>(
   };
   s.arm_heartbeat();
   s.run(events).await;
+  *lock(&s.outbox.wire) = None;
+  lock(&s.wire).direct = false;
   if !s.link_lost {
-    tokio::spawn(linger(*s.ws));
+    tokio::spawn(linger(s.wire));
   }
 }
 
@@ -151,15 +231,21 @@ pub async fn run<E: SessionEvents>(
 /// So our side is shut down, and the socket read and discarded until the peer closes it (or for a
 /// few seconds), in a task
 /// of its own: the events of the connection do not wait for it.
-async fn linger(ws: WebSocketStream<Link>) {
-  use tokio::io::{AsyncReadExt, AsyncWriteExt};
-  let mut link = ws.into_inner();
+async fn linger(wire: Arc<Mutex<Wire>>) {
+  use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
   let mut scratch = vec![0u8; 4096];
   let _ = tokio::time::timeout(CLOSE_ECHO_TIMEOUT, async {
     // Our side is done: tell the peer (FIN, or TLS close_notify), so that it closes its side too.
-    let _ = link.shutdown().await;
-    while let Ok(n) = link.read(&mut scratch).await {
-      if n == 0 {
+    let _ = poll_fn(|cx| Pin::new(lock(&wire).ws.get_mut()).poll_shutdown(cx)).await;
+    loop {
+      let read = poll_fn(|cx| {
+        let mut buf = ReadBuf::new(&mut scratch);
+        Pin::new(lock(&wire).ws.get_mut())
+          .poll_read(cx, &mut buf)
+          .map_ok(|()| buf.filled().len())
+      })
+      .await;
+      if !matches!(read, Ok(n) if n > 0) {
         break;
       }
     }
@@ -168,11 +254,8 @@ async fn linger(ws: WebSocketStream<Link>) {
 }
 
 struct Session {
-  ws: Box<WebSocketStream<Link>>,
-  outbox: std::sync::Arc<Outbox>,
-  /// Commands taken from the outbox (or given before 'open'), in order.
-  early: VecDeque<Command>,
-  unflushed: bool,
+  wire: Arc<Mutex<Wire>>,
+  outbox: Arc<Outbox>,
   /// The code and reason of the close we sent.
   closing: Option<(u16, String)>,
   timer: Pin<Box<Sleep>>,
@@ -190,14 +273,7 @@ impl Session {
       if events.abandoned() {
         return;
       }
-      // Take every step that is ready at once; before waiting, hand the events over in one batch.
-      let step = match poll_fn(|cx| self.poll_step(cx, events)).now_or_never() {
-        Some(step) => step,
-        None => {
-          events.flush();
-          poll_fn(|cx| self.poll_step(cx, events)).await
-        }
-      };
+      let step = poll_fn(|cx| self.poll_step(cx, events)).await;
       match step {
         Step::Delivered => {}
         Step::PeerClose(frame) => {
@@ -266,9 +342,8 @@ impl Session {
               return;
             }
             if self.closing.is_none() {
-              self
-                .early
-                .push_back(Command::Send(Message::Ping(Default::default())));
+              let ping = Command::Send(Message::Ping(Default::default()));
+              lock(&self.wire).early.push_back(ping);
             }
             self.pong_deadline = Some(now + self.heartbeat.timeout);
           }
@@ -278,15 +353,22 @@ impl Session {
     }
   }
 
-  /// One turn: write what JS queued, flush, then read every message that is ready; or a timer fired.
+  /// One turn: write what JS queued, flush, then read every message that is ready; or a timer
+  /// fired. Before it waits, it hands the reported messages over in one batch.
   fn poll_step<E: SessionEvents>(&mut self, cx: &mut Context<'_>, events: &mut E) -> Poll<Step> {
+    let wire = Arc::clone(&self.wire);
+    let mut guard = lock(&wire);
+    let w = &mut *guard;
+    if !w.task.as_ref().is_some_and(|t| t.will_wake(cx.waker())) {
+      w.task = Some(cx.waker().clone());
+    }
     let mut written = 0;
-    if self.early.is_empty() {
-      self.outbox.poll_take(cx, &mut self.early);
+    if w.early.is_empty() {
+      self.outbox.poll_take(cx, &mut w.early);
     }
     while written < WRITE_BATCH {
-      let Some(command) = self.early.pop_front() else {
-        if self.outbox.poll_take(cx, &mut self.early) {
+      let Some(command) = w.early.pop_front() else {
+        if self.outbox.poll_take(cx, &mut w.early) {
           continue;
         }
         break;
@@ -297,18 +379,18 @@ impl Session {
           if self.closing.is_some() {
             continue;
           }
-          match Pin::new(&mut self.ws).poll_ready(cx) {
+          match Pin::new(&mut w.ws).poll_ready(cx) {
             Poll::Ready(Ok(())) => {}
             Poll::Ready(Err(e)) => return Poll::Ready(Step::Failed(e)),
             Poll::Pending => {
-              self.early.push_front(Command::Send(message));
+              w.early.push_front(Command::Send(message));
               break;
             }
           }
-          if let Err(e) = Pin::new(&mut self.ws).start_send(message) {
+          if let Err(e) = Pin::new(&mut w.ws).start_send(message) {
             return Poll::Ready(Step::Failed(e));
           }
-          self.unflushed = true;
+          w.unflushed = true;
           written += 1;
         }
       }
@@ -317,27 +399,28 @@ impl Session {
       // More may be queued: come back after reading.
       cx.waker().wake_by_ref();
     }
-    if self.unflushed {
-      match Pin::new(&mut self.ws).poll_flush(cx) {
-        Poll::Ready(Ok(())) => self.unflushed = false,
+    if w.unflushed {
+      match Pin::new(&mut w.ws).poll_flush(cx) {
+        Poll::Ready(Ok(())) => w.unflushed = false,
         Poll::Ready(Err(e)) => return Poll::Ready(Step::Failed(e)),
         Poll::Pending => {}
       }
     }
     let mut delivered = 0;
+    let mut pong = false;
     while delivered < READ_BATCH {
       if delivered % 64 == 0 && !events.poll_room(cx) {
         break;
       }
-      match Pin::new(&mut self.ws).poll_next(cx) {
+      match Pin::new(&mut w.ws).poll_next(cx) {
         Poll::Ready(Some(Ok(message))) => match message {
           Message::Text(_) | Message::Binary(_) => {
             events.message(message);
             delivered += 1;
           }
-          Message::Pong(_) => self.arm_heartbeat(),
+          Message::Pong(_) => pong = true,
           // tungstenite queued the answer to a ping; the next flush sends it.
-          Message::Ping(_) => self.unflushed = true,
+          Message::Ping(_) => w.unflushed = true,
           Message::Frame(_) => {}
           Message::Close(frame) => return Poll::Ready(Step::PeerClose(frame)),
         },
@@ -345,6 +428,10 @@ impl Session {
         Poll::Ready(None) => return Poll::Ready(Step::Eof),
         Poll::Pending => break,
       }
+    }
+    drop(guard);
+    if pong {
+      self.arm_heartbeat();
     }
     if delivered == READ_BATCH {
       // More may be ready: come back after the rest of the loop has had its turn.
@@ -356,6 +443,7 @@ impl Session {
     if self.timer_armed() && self.timer.as_mut().poll(cx).is_ready() {
       return Poll::Ready(Step::Timer);
     }
+    events.flush();
     Poll::Pending
   }
 
@@ -364,10 +452,14 @@ impl Session {
       code: CloseCode::from(code),
       reason: reason.clone().into(),
     };
-    self.early.clear();
-    // The close frame goes out through the sink like any message; errors surface on the next step.
-    let _ = Pin::new(&mut self.ws).start_send(Message::Close(Some(frame)));
-    self.unflushed = true;
+    {
+      let mut w = lock(&self.wire);
+      w.early.clear();
+      w.direct = false;
+      // The close frame goes out through the sink like any message; errors surface on the next step.
+      let _ = Pin::new(&mut w.ws).start_send(Message::Close(Some(frame)));
+      w.unflushed = true;
+    }
     self.closing = Some((code, reason));
     self.close_deadline = Some(Instant::now() + CLOSE_TIMEOUT);
     self.ping_at = None;
@@ -378,7 +470,7 @@ impl Session {
   /// After the peer's close: send our echo (the peer's own closing of the link is awaited by `linger`).
   async fn finish_echo(&mut self) {
     let _ = tokio::time::timeout(CLOSE_ECHO_TIMEOUT, async {
-      let _ = poll_fn(|cx| Pin::new(&mut self.ws).poll_flush(cx)).await;
+      let _ = poll_fn(|cx| Pin::new(&mut lock(&self.wire).ws).poll_flush(cx)).await;
     })
     .await;
   }
@@ -392,9 +484,9 @@ impl Session {
           reason: why.clone().into(),
         };
         let _ = tokio::time::timeout(CLOSE_ECHO_TIMEOUT, async {
-          let _ = poll_fn(|cx| Pin::new(&mut self.ws).poll_ready(cx)).await;
-          let _ = Pin::new(&mut self.ws).start_send(Message::Close(Some(frame)));
-          let _ = poll_fn(|cx| Pin::new(&mut self.ws).poll_flush(cx)).await;
+          let _ = poll_fn(|cx| Pin::new(&mut lock(&self.wire).ws).poll_ready(cx)).await;
+          let _ = Pin::new(&mut lock(&self.wire).ws).start_send(Message::Close(Some(frame)));
+          let _ = poll_fn(|cx| Pin::new(&mut lock(&self.wire).ws).poll_flush(cx)).await;
         })
         .await;
       }
