@@ -80,6 +80,21 @@ function payloadOf(batch, i) {
   return undefined
 }
 
+/**
+ * Whether events for the object of the event at `i` follow it in what is queued: only then must
+ * delivery pause for its connect callback. Without the check, opening thousands of connections at
+ * once would cost one event-loop turn each.
+ */
+function moreFor(batch, i) {
+  if (backlog.length > 1) return true
+  const head = batch[0]
+  if (batch.last === undefined) {
+    batch.last = new Map()
+    for (let j = 0; j < head.length; j += 5) batch.last.set(head[j], j)
+  }
+  return batch.last.get(head[i]) > i
+}
+
 function deliver() {
   while (backlog.length > 0) {
     const batch = backlog[0]
@@ -95,7 +110,7 @@ function deliver() {
         target = targets.get(lastId)
       }
       if (target === undefined) continue
-      const pause = target.handleEvent(head[i + 1], payloadOf(batch, i)) === true
+      const pause = target.handleEvent(head[i + 1], payloadOf(batch, i)) === true && moreFor(batch, i)
       if (pause || thrown !== null) {
         if (position >= head.length) {
           backlog.shift()
