@@ -1,64 +1,16 @@
 // RFC 6455 frames by hand, for the hostile peer: build any frame (also invalid ones) and parse
 // what the client sends.
-import { createHash } from 'node:crypto'
+import { OP, acceptKey, closePayload, encodeFrame } from './wire.mjs'
 
-export const OP = Object.freeze({
-  CONTINUATION: 0x0,
-  TEXT: 0x1,
-  BINARY: 0x2,
-  CLOSE: 0x8,
-  PING: 0x9,
-  PONG: 0xa,
-})
-
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
-
-/** Sec-WebSocket-Accept for a Sec-WebSocket-Key (RFC 6455 §4.2.2). */
-export function acceptKey(key) {
-  return createHash('sha1').update(key + GUID).digest('base64')
-}
-
-function toBuffer(payload) {
-  if (payload === undefined) return Buffer.alloc(0)
-  if (typeof payload === 'string') return Buffer.from(payload, 'utf8')
-  if (Buffer.isBuffer(payload)) return payload
-  if (payload instanceof ArrayBuffer) return Buffer.from(payload)
-  if (ArrayBuffer.isView(payload)) return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
-  if (Array.isArray(payload)) return Buffer.from(payload)
-  throw new TypeError('unsupported payload')
-}
+// One frame builder for every peer: the scripted peer's (`wire.mjs`).
+export { OP, acceptKey, closePayload }
 
 /**
  * One frame. `fin` defaults to true; `rsv` is a 3-bit number (0b100 = RSV1); `mask` masks the
  * payload (servers must not); `length` overrides the announced payload length.
  */
 export function frame(opcode, payload, { fin = true, rsv = 0, mask = false, length } = {}) {
-  let data = toBuffer(payload)
-  const len = length ?? data.length
-  const head = [((fin ? 0x80 : 0) | ((rsv & 7) << 4) | (opcode & 0xf))]
-  const maskBit = mask ? 0x80 : 0
-  if (len < 126) {
-    head.push(maskBit | len)
-  } else if (len < 0x10000) {
-    head.push(maskBit | 126, len >> 8, len & 0xff)
-  } else {
-    head.push(maskBit | 127, 0, 0, 0, 0, (len >>> 24) & 0xff, (len >>> 16) & 0xff, (len >>> 8) & 0xff, len & 0xff)
-  }
-  let maskKey = Buffer.alloc(0)
-  if (mask) {
-    maskKey = Buffer.from([0x37, 0xfa, 0x21, 0x3d])
-    data = Buffer.from(data.map((b, i) => b ^ maskKey[i % 4]))
-  }
-  return Buffer.concat([Buffer.from(head), maskKey, data])
-}
-
-/** Payload of a close frame: 2-byte code, then the reason (string or bytes). */
-export function closePayload(code, reason = '') {
-  const r = toBuffer(reason)
-  const b = Buffer.alloc(2 + r.length)
-  b.writeUInt16BE(code, 0)
-  r.copy(b, 2)
-  return b
+  return encodeFrame(opcode, payload, { fin, rsv, mask, length })
 }
 
 /**
