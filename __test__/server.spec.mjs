@@ -1,7 +1,7 @@
 // CONTRACT §8 (runtime §1.4, §12): the WebSocketServer, against third-party clients — the `ws`
 // package's client, Python `websockets` (__test__/peers/server_client.py) and a byte-level raw
 // client — plain and over TLS. Every server binds 127.0.0.1 on port 0 and is stopped by its test.
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import fs from 'node:fs'
@@ -16,6 +16,7 @@ import WebSocket from 'ws'
 import { show, viaCallback, viaPromise, webSocket } from './helpers/events.mjs'
 import { acceptKey, closePayload, frame, FrameParser, OP } from './helpers/frames.mjs'
 import { delay, HOST, PYTHON, waitUntil } from './helpers/servers.mjs'
+import { runProcess } from './helpers/child.mjs'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 const PY_CLIENT = path.join(HERE, 'peers/server_client.py')
@@ -304,41 +305,11 @@ async function rawExchange(t, port, bytes, wait = 1500) {
   return got
 }
 
-/**
- * Runs a child process; resolves `{code, signal, stdout, stderr, timedOut}` once it has exited
- * and its output is fully read ('close', not 'exit': under load 'exit' can come before the last
- * output). The child is killed after `timeout` ms and at teardown. `onStdout(chunk, child)` sees
- * the output as it comes.
- */
-function runChild(t, command, args, { timeout = 10000, onStdout } = {}) {
-  const child = spawn(command, args, { cwd: path.resolve(HERE, '..'), stdio: ['ignore', 'pipe', 'pipe'] })
-  t.teardown(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'))
-  let stdout = ''
-  let stderr = ''
-  let timedOut = false
-  child.stdout.on('data', (d) => {
-    stdout += d
-    onStdout?.(String(d), child)
-  })
-  child.stderr.on('data', (d) => (stderr += d))
-  const timer = setTimeout(() => {
-    timedOut = true
-    child.kill('SIGKILL')
-  }, timeout)
-  return new Promise((resolve) => {
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      resolve({ code, signal, stdout, stderr, timedOut })
-    })
-  })
-}
-
-/** Runs `source` as an ES module in a new Node process, from the repository root. */
-const runNode = (t, source, options) => runChild(t, process.execPath, ['--input-type=module', '-e', source], options)
+const runNode = (t, source, options) => runProcess(t, process.execPath, ['--input-type=module', '-e', source], options)
 
 /** Runs __test__/peers/server_client.py with `plan`; resolves `{code, events, stderr}`. */
 async function runPython(t, plan) {
-  const r = await runChild(t, PYTHON, ['-u', PY_CLIENT, JSON.stringify(plan)], { timeout: 25000 })
+  const r = await runProcess(t, PYTHON, ['-u', PY_CLIENT, JSON.stringify(plan)], { timeout: 25000 })
   const events = r.stdout
     .split('\n')
     .filter((l) => l.startsWith('{'))

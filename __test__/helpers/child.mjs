@@ -9,14 +9,13 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const INDEX_URL = pathToFileURL(path.join(ROOT, 'index.js')).href
 
 /**
- * Runs `source` as an ES module in a new Node process (cwd = repo root, so `ohos-websocket`
- * resolves to this package by self-reference). Resolves with `{code, signal, stdout, stderr,
- * timedOut, ms}`; the process is killed after `timeout` ms (timedOut = true) and at teardown.
- * `onStdout(chunk, child)` sees the output as it comes.
+ * Runs `command args` (cwd = repo root). Resolves with `{code, signal, stdout, stderr, timedOut, ms}`
+ * once the process has exited and its output is fully read; it is killed after `timeout` ms
+ * (timedOut = true) and at teardown. `onStdout(chunk, child)` sees the output as it comes.
  */
-export function runNode(t, source, { args = [], nodeArgs = [], env = {}, timeout = 10000, onStdout } = {}) {
+export function runProcess(t, command, args, { env = {}, timeout = 10000, onStdout } = {}) {
   const started = Date.now()
-  const child = spawn(process.execPath, [...nodeArgs, '--input-type=module', '-e', source, '--', ...args], {
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -43,6 +42,17 @@ export function runNode(t, source, { args = [], nodeArgs = [], env = {}, timeout
   t?.teardown(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   })
-  done.child = child
   return Object.assign(done, { child })
+}
+
+/**
+ * Runs `source` as an ES module in a new Node process (cwd = repo root, so `ohos-websocket`
+ * resolves to this package by self-reference); see `runProcess` for the result.
+ */
+export function runNode(t, source, { args = [], nodeArgs = [], env = {}, timeout = 10000, onStdout } = {}) {
+  return runProcess(t, process.execPath, [...nodeArgs, '--input-type=module', '-e', source, '--', ...args], {
+    env,
+    timeout,
+    onStdout,
+  })
 }
