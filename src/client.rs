@@ -15,6 +15,7 @@ use tokio_tungstenite::WebSocketStream;
 use crate::errors::{ErrorCode, Failure};
 use crate::events::{Emitter, Event};
 use crate::handshake::{self, Answer, Upgraded};
+use crate::lock;
 use crate::options::{ConnectOptions, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE};
 use crate::policy;
 use crate::proxy;
@@ -52,7 +53,7 @@ struct Shared {
 impl Shared {
   fn session(&self) -> MutexGuard<'_, Option<Arc<Outbox>>> {
     // A poisoned lock only means a panic elsewhere; the Option inside is still valid.
-    self.session.lock().unwrap_or_else(|e| e.into_inner())
+    lock(&self.session)
   }
 
   /// Ends the session: the object may connect again, then the last events go out.
@@ -368,7 +369,6 @@ impl SessionEvents for Reporter {
     }
     self.shared.emitter.poll_room(cx)
   }
-
 
   fn flush(&mut self) {
     if !self.batch.is_empty() {

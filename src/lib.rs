@@ -19,7 +19,13 @@ pub mod target;
 pub mod tls;
 pub mod transport;
 
-use std::sync::Once;
+use std::sync::{Mutex, MutexGuard, Once};
+
+/// Locks a mutex. A poisoned one only means a panic elsewhere (caught and reported): the data it
+/// guards is still whole, so it is used rather than propagating the panic into Node.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+  mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// One tokio runtime per process, napi's own, configured once: `module_init` runs again in every
 /// worker thread that loads the addon, and a second runtime would double the thread pools.

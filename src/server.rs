@@ -16,6 +16,7 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::client::{close_code, close_reason, ws_config};
 use crate::errors::{ErrorCode, Failure};
 use crate::events::{Emitter, Event, Peer};
+use crate::lock;
 use crate::options::Heartbeat;
 use crate::session::{self, Command, Outbox, SessionEvents, LOCAL_BATCH_BYTES};
 use crate::transport::{Link, Transport};
@@ -77,7 +78,7 @@ struct Connection {
 
 impl Registry {
   fn lock(&self) -> MutexGuard<'_, RegistryInner> {
-    self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    lock(&self.inner)
   }
 }
 
@@ -92,11 +93,7 @@ impl Server {
   }
 
   fn running(&self) -> MutexGuard<'_, Option<Running>> {
-    self
-      .shared
-      .running
-      .lock()
-      .unwrap_or_else(|e| e.into_inner())
+    lock(&self.shared.running)
   }
 
   /// Binds and starts accepting. Must be called inside the tokio runtime.
@@ -488,7 +485,6 @@ impl SessionEvents for Reporter {
     }
     self.emitter.poll_room(cx)
   }
-
 
   fn flush(&mut self) {
     if !self.batch.is_empty() {

@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -21,6 +21,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
 use crate::errors::Failure;
+use crate::lock;
 use crate::options::Heartbeat;
 use crate::transport::Link;
 
@@ -65,11 +66,7 @@ pub struct Outbox {
 impl Outbox {
   /// Queues a command; true when the caller must arrange a wake-up (none is pending yet).
   pub fn push(&self, command: Command) -> bool {
-    self
-      .queue
-      .lock()
-      .unwrap_or_else(|e| e.into_inner())
-      .push_back(command);
+    lock(&self.queue).push_back(command);
     !self.wake_requested.swap(true, Ordering::AcqRel)
   }
 
@@ -92,18 +89,13 @@ impl Outbox {
   /// next wake-up first, so a push that races this call is never missed.
   pub fn poll_take(&self, cx: &mut Context<'_>, into: &mut VecDeque<Command>) -> bool {
     self.waker.register(cx.waker());
-    let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+    let mut queue = lock(&self.queue);
     if queue.is_empty() {
       return false;
     }
     into.append(&mut queue);
     true
   }
-}
-
-/// Locks a mutex; a poisoned one only means a panic elsewhere, its data is still whole.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-  mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The writing side of a session, shared between its task and JS's thread (`Outbox::wake`).

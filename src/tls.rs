@@ -14,6 +14,7 @@ use rustls::{
 };
 
 use crate::errors::Failure;
+use crate::lock;
 use crate::options::TlsOptions;
 
 /// The one crypto provider, named explicitly: rustls' implicit default panics when more than one
@@ -80,11 +81,11 @@ fn config_key(options: &TlsOptions) -> ConfigKey {
 /// The client configuration for these options.
 pub fn client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>, Failure> {
   let key = config_key(options);
-  if let Some(config) = CONFIGS.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+  if let Some(config) = lock(&CONFIGS).get(&key) {
     return Ok(config.clone());
   }
   let config = Arc::new(build_client_config(options)?);
-  let mut configs = CONFIGS.lock().unwrap_or_else(|e| e.into_inner());
+  let mut configs = lock(&CONFIGS);
   if configs.len() >= MAX_CONFIGS {
     configs.clear();
   }

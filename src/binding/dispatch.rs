@@ -19,6 +19,7 @@ use napi::{Env, Status};
 use napi_derive::napi;
 
 use crate::events::{Event, EventQueue, Peer};
+use crate::lock;
 use crate::session::Outbox;
 
 /// The event kinds as JS sees them (mirrored in `lib/events.js`).
@@ -67,12 +68,12 @@ const MAX_QUEUED_BYTES: usize = 32 << 20;
 impl Pending {
   fn take(&self) -> Vec<(u32, Event)> {
     let taken = {
-      let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
+      let mut events = lock(&self.events);
       self.scheduled.store(false, Ordering::Release);
       self.queued_bytes.store(0, Ordering::Release);
       std::mem::take(&mut *events)
     };
-    let stalled = std::mem::take(&mut *self.stalled.lock().unwrap_or_else(|e| e.into_inner()));
+    let stalled = std::mem::take(&mut *lock(&self.stalled));
     for waker in stalled {
       waker.wake();
     }
@@ -93,11 +94,7 @@ impl Dispatcher {
       return;
     }
     let first = {
-      let mut events = self
-        .pending
-        .events
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
+      let mut events = lock(&self.pending.events);
       append(&mut events);
       !self.pending.scheduled.swap(true, Ordering::AcqRel)
     };
@@ -127,23 +124,13 @@ impl EventQueue for Dispatcher {
     if self.pending.queued_bytes.load(Ordering::Acquire) < MAX_QUEUED_BYTES {
       return true;
     }
-    self
-      .pending
-      .stalled
-      .lock()
-      .unwrap_or_else(|e| e.into_inner())
-      .push(cx.waker().clone());
+    lock(&self.pending.stalled).push(cx.waker().clone());
     // JS may have taken the queue between the check and the registration.
     self.pending.queued_bytes.load(Ordering::Acquire) < MAX_QUEUED_BYTES
   }
 
   fn request_wake(&self, outbox: Arc<Outbox>) {
-    self
-      .pending
-      .wakes
-      .lock()
-      .unwrap_or_else(|e| e.into_inner())
-      .push(outbox);
+    lock(&self.pending.wakes).push(outbox);
   }
 
   fn is_closed(&self) -> bool {
@@ -181,14 +168,7 @@ impl EventPump {
   /// Wakes the connections that were sent messages during this JS turn (called from a microtask).
   #[napi(catch_unwind)]
   pub fn flush_sends(&self) {
-    let wakes = std::mem::take(
-      &mut *self
-        .dispatcher
-        .pending
-        .wakes
-        .lock()
-        .unwrap_or_else(|e| e.into_inner()),
-    );
+    let wakes = std::mem::take(&mut *lock(&self.dispatcher.pending.wakes));
     for outbox in wakes {
       outbox.wake();
     }
