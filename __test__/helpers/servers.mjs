@@ -213,11 +213,12 @@ export const PYTHON = path.join(ROOT, process.platform === 'win32' ? '.venv/Scri
 const PY_PEER = path.join(ROOT, '__test__/peers/echo_server.py')
 
 /**
- * Starts __test__/peers/echo_server.py. Returns `{port, url(path), events, waitFor(pred), close()}`;
- * `events` are the JSON lines it printed (`open`, `message`, `close`).
+ * Starts a Python peer: __test__/peers/echo_server.py, or `script` with `args`, which prints
+ * `PORT n` and then one JSON line per event. Returns `{port, url(path), events, waitFor(pred),
+ * close()}`; `events` are the JSON lines it printed (`open`, `message`, `close`).
  */
-export async function startPythonPeer(t) {
-  const child = spawn(PYTHON, ['-u', PY_PEER], { stdio: ['pipe', 'pipe', 'pipe'], cwd: ROOT })
+export async function startPythonPeer(t, { script = PY_PEER, args = [] } = {}) {
+  const child = spawn(PYTHON, ['-u', script, ...args], { stdio: ['pipe', 'pipe', 'pipe'], cwd: ROOT })
   const events = []
   let stderr = ''
   let port
