@@ -393,6 +393,9 @@ async function runCase(t, c) {
   await rec.until('close', { timeout: timeout + 2000 })
   const session = await peer.session()
   await session.done
+  // The client's close frame was sent before its 'close' event; under load the peer's side may
+  // read it a little later: wait for it (or for the connection's end) before looking.
+  await session.closeFrame(3000).catch(() => {})
   // Let anything that would (wrongly) follow the close arrive.
   await new Promise((resolve) => setTimeout(resolve, 50))
 
