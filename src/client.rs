@@ -16,12 +16,13 @@ use crate::errors::{ErrorCode, Failure};
 use crate::events::{Emitter, Event};
 use crate::handshake::{self, Answer, Upgraded};
 use crate::lock;
+use crate::options::Heartbeat;
 use crate::options::{ConnectOptions, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE};
 use crate::policy;
 use crate::proxy;
 use crate::session::{self, Command, Outbox, SessionEvents, LOCAL_BATCH_BYTES};
 use crate::target::Target;
-use crate::transport::{self, Link};
+use crate::transport::{self, Link, Transport};
 
 /// Redirects followed before the attempt fails.
 const MAX_REDIRECTS: usize = 5;
@@ -65,6 +66,17 @@ impl Shared {
       self.emitter.emit(event);
     }
     self.emitter.emit(Event::Ended);
+  }
+
+  /// Ends the session with `failure`, as a lost link.
+  fn fail(&self, failure: Failure) {
+    self.finish([
+      Event::Error(failure),
+      Event::Close {
+        code: session::ABNORMAL_CODE,
+        reason: session::LINK_DOWN.into(),
+      },
+    ]);
   }
 }
 
@@ -120,23 +132,10 @@ impl Client {
     drop(session);
 
     let shared = self.shared.clone();
-    tokio::spawn(async move {
-      let run = AssertUnwindSafe(run_session(
-        shared.clone(),
-        Box::new((target, options)),
-        outbox,
-      ));
-      if run.catch_unwind().await.is_err() {
-        // A bug of ours must end this connection visibly, never take the process down.
-        shared.finish([
-          Event::Error(Failure::new("internal error in the connection task")),
-          Event::Close {
-            code: session::ABNORMAL_CODE,
-            reason: session::LINK_DOWN.into(),
-          },
-        ]);
-      }
-    });
+    tokio::spawn(guarded(
+      shared.clone(),
+      run_session(shared, Box::new((target, options)), outbox),
+    ));
     Ok(())
   }
 
@@ -202,18 +201,81 @@ pub fn ws_config(max_message: Option<usize>, max_frame: Option<usize>) -> WebSoc
 /// What a session connects to, boxed so that it does not size the task once the connection is open.
 type Request = Box<(Target, ConnectOptions)>;
 
+/// Runs a connection's future; a panic in it (a bug of ours) ends the connection visibly instead
+/// of taking the process down.
+async fn guarded(shared: Arc<Shared>, run: impl std::future::Future<Output = ()>) {
+  if AssertUnwindSafe(run).catch_unwind().await.is_err() {
+    shared.fail(Failure::new("internal error in the connection task"));
+  }
+}
+
 async fn run_session(shared: Arc<Shared>, request: Request, outbox: Arc<Outbox>) {
   let heartbeat = request.1.heartbeat;
+  let config = ws_config(request.1.max_message_size, request.1.max_frame_size);
   // The connecting phase runs boxed: its state (DNS, TLS handshake, buffers) is freed once the
   // connection is open, instead of sizing the task of every open connection.
   let Some(established) = Box::pin(connect(&shared, request, &outbox)).await else {
     return;
   };
   let Established {
-    ws,
+    transport,
     upgraded,
     early,
   } = *established;
+  // A plain TCP connection moves to the JS thread's event loop, when there is one to take it.
+  let transport = match (transport, shared.emitter.event_loop()) {
+    (Transport::Plain(tcp), Some(event_loop)) => {
+      let socket = match tcp.into_std() {
+        Ok(socket) => socket,
+        Err(e) => return shared.fail(Failure::io("event loop", &e)),
+      };
+      let adopter = event_loop.clone();
+      event_loop.spawn(Box::pin(guarded(shared.clone(), async move {
+        match adopter.adopt(socket) {
+          Ok(stream) => {
+            let established = Established {
+              transport: Transport::Adopted(stream),
+              upgraded,
+              early,
+            };
+            open(shared, established, outbox, heartbeat, config).await;
+          }
+          Err(e) => shared.fail(Failure::io("event loop", &e)),
+        }
+      })));
+      return;
+    }
+    (transport, _) => transport,
+  };
+  let established = Established {
+    transport,
+    upgraded,
+    early,
+  };
+  open(shared, established, outbox, heartbeat, config).await;
+}
+
+/// Reports 'open' and runs the session to its end.
+async fn open(
+  shared: Arc<Shared>,
+  established: Established,
+  outbox: Arc<Outbox>,
+  heartbeat: Heartbeat,
+  config: WebSocketConfig,
+) {
+  let Established {
+    transport,
+    mut upgraded,
+    early,
+  } = established;
+  let leftover = std::mem::take(&mut upgraded.leftover);
+  let ws = WebSocketStream::from_partially_read(
+    Link::new(transport),
+    leftover,
+    Role::Client,
+    Some(config),
+  )
+  .await;
   let opened = shared
     .state
     .compare_exchange(CONNECTING, OPEN, Ordering::SeqCst, Ordering::SeqCst)
@@ -241,15 +303,18 @@ async fn run_session(shared: Arc<Shared>, request: Request, outbox: Arc<Outbox>)
     batch_bytes: 0,
     last: Vec::new(),
   };
-  session::run(ws, outbox, early, heartbeat, &mut reporter).await;
+  let linger = session::run(Box::new(ws), outbox, early, heartbeat, &mut reporter).await;
   let mut last = std::mem::take(&mut reporter.batch);
   last.append(&mut reporter.last);
   shared.finish(last);
+  if let Some(linger) = linger {
+    linger.await;
+  }
 }
 
 /// An open connection, and the commands JS gave before it opened.
 struct Established {
-  ws: Box<WebSocketStream<Link>>,
+  transport: Transport,
   upgraded: Upgraded,
   early: VecDeque<Command>,
 }
@@ -289,8 +354,8 @@ async fn connect(shared: &Shared, request: Request, outbox: &Outbox) -> Option<B
     }
   };
   match outcome {
-    Ok((ws, upgraded)) => Some(Box::new(Established {
-      ws: Box::new(ws),
+    Ok((transport, upgraded)) => Some(Box::new(Established {
+      transport,
       upgraded,
       early,
     })),
@@ -307,23 +372,12 @@ async fn establish(
   mut route: Option<proxy::Route>,
   mut addrs: Vec<std::net::SocketAddr>,
   options: &ConnectOptions,
-) -> Result<(WebSocketStream<Link>, Upgraded), Failure> {
+) -> Result<(Transport, Upgraded), Failure> {
   let mut redirects = 0;
   loop {
     let mut stream = transport::open(&addrs, route.as_ref(), &target, &options.tls).await?;
     match handshake::upgrade(&mut stream, &target, options).await? {
-      Answer::Upgraded(mut upgraded) => {
-        let leftover = std::mem::take(&mut upgraded.leftover);
-        let config = ws_config(options.max_message_size, options.max_frame_size);
-        let ws = WebSocketStream::from_partially_read(
-          Link::new(stream),
-          leftover,
-          Role::Client,
-          Some(config),
-        )
-        .await;
-        return Ok((ws, upgraded));
-      }
+      Answer::Upgraded(upgraded) => return Ok((stream, upgraded)),
       Answer::Redirect(status, location) => {
         redirects += 1;
         if redirects > MAX_REDIRECTS {

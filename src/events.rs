@@ -11,6 +11,7 @@ use bytes::Bytes;
 
 use crate::errors::{ErrorCode, Failure};
 use crate::session::Outbox;
+use crate::transport::EventLoop;
 
 /// A response header: its lower-cased name and every value it was sent with, in order.
 pub type Header = (String, Vec<String>);
@@ -84,6 +85,10 @@ pub trait EventQueue: Send + Sync {
   /// False while JS has too many message bytes waiting: the caller stops reading, and `cx` is
   /// woken when JS has taken them.
   fn poll_room(&self, cx: &mut Context<'_>) -> bool;
+  /// The JS thread's event loop, where open plain-TCP connections of this queue can run.
+  fn event_loop(&self) -> Option<Arc<dyn EventLoop>> {
+    None
+  }
 }
 
 /// A handle that emits the events of one JS object.
@@ -116,5 +121,9 @@ impl Emitter {
 
   pub fn poll_room(&self, cx: &mut Context<'_>) -> bool {
     self.queue.poll_room(cx)
+  }
+
+  pub fn event_loop(&self) -> Option<Arc<dyn EventLoop>> {
+    self.queue.event_loop()
   }
 }

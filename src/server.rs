@@ -360,7 +360,11 @@ impl ConnectionTask {
       batch_bytes: 0,
     };
     let off = Heartbeat::from_seconds(Some(0.0), None);
-    session::run(Box::new(ws), outbox, Default::default(), off, &mut reporter).await;
+    if let Some(linger) =
+      session::run(Box::new(ws), outbox, Default::default(), off, &mut reporter).await
+    {
+      tokio::spawn(linger);
+    }
     reporter.flush();
     self.forget();
   }

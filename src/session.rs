@@ -172,6 +172,8 @@ pub trait SessionEvents {
 }
 
 enum Step {
+  /// Nobody listens any more (the JS environment is gone).
+  Abandoned,
   /// Messages were handed to the events; nothing else happened.
   Delivered,
   /// The peer's close frame (data messages, pings and pongs are handled inside `poll_step`).
@@ -182,14 +184,18 @@ enum Step {
   Timer,
 }
 
-/// Runs an open connection until it ends; the last thing it reports is `close`.
+/// What is left of a connection after its last event: see [`linger`].
+pub type Linger = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Runs an open connection until it ends; the last thing it reports is `close`. Returns the
+/// lingering the socket still needs (run it on the executor that polls the socket), if any.
 pub async fn run<E: SessionEvents>(
   ws: Box<WebSocketStream<Link>>,
   outbox: Arc<Outbox>,
   early: VecDeque<Command>,
   heartbeat: Heartbeat,
   events: &mut E,
-) {
+) -> Option<Linger> {
   let wire = Arc::new(Mutex::new(Wire {
     ws,
     early,
@@ -211,18 +217,13 @@ pub async fn run<E: SessionEvents>(
   };
   s.arm_heartbeat();
   s.run(events).await;
-  *lock(&s.outbox.wire) = None;
-  lock(&s.wire).direct = false;
-  if !s.link_lost {
-    tokio::spawn(linger(s.wire));
-  }
+  (!s.link_lost).then(|| Box::pin(linger(s.wire.clone())) as Linger)
 }
 
 /// After the close handshake (or a violation), the peer may still be sending: dropping the socket
 /// with unread bytes would make the kernel answer with a reset, and the peer lose our close frame.
 /// So our side is shut down, and the socket read and discarded until the peer closes it (or for a
-/// few seconds), in a task
-/// of its own: the events of the connection do not wait for it.
+/// few seconds), after the connection's last event: its events do not wait for it.
 async fn linger(wire: Arc<Mutex<Wire>>) {
   use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
   let mut scratch = vec![0u8; 4096];
@@ -259,14 +260,21 @@ struct Session {
   link_lost: bool,
 }
 
+/// However the session ends (or is dropped unfinished, with its JS environment), JS stops
+/// writing to its wire: the socket goes with the session, not with the JS object.
+impl Drop for Session {
+  fn drop(&mut self) {
+    *lock(&self.outbox.wire) = None;
+    lock(&self.wire).direct = false;
+  }
+}
+
 impl Session {
   async fn run<E: SessionEvents>(&mut self, events: &mut E) {
     loop {
-      if events.abandoned() {
-        return;
-      }
       let step = poll_fn(|cx| self.poll_step(cx, events)).await;
       match step {
+        Step::Abandoned => return,
         Step::Delivered => {}
         Step::PeerClose(frame) => {
           match self.closing.take() {
@@ -348,6 +356,9 @@ impl Session {
   /// One turn: write what JS queued, flush, then read every message that is ready; or a timer
   /// fired. Before it waits, it hands the reported messages over in one batch.
   fn poll_step<E: SessionEvents>(&mut self, cx: &mut Context<'_>, events: &mut E) -> Poll<Step> {
+    if events.abandoned() {
+      return Poll::Ready(Step::Abandoned);
+    }
     let wire = Arc::clone(&self.wire);
     let mut guard = lock(&wire);
     let w = &mut *guard;
@@ -400,6 +411,8 @@ impl Session {
     }
     let mut delivered = 0;
     let mut pong = false;
+    // The socket has nothing more for now, and will wake the task when it has.
+    let mut drained = false;
     while delivered < READ_BATCH {
       if delivered % 64 == 0 && !events.poll_room(cx) {
         break;
@@ -418,7 +431,10 @@ impl Session {
         },
         Poll::Ready(Some(Err(e))) => return Poll::Ready(Step::Failed(e)),
         Poll::Ready(None) => return Poll::Ready(Step::Eof),
-        Poll::Pending => break,
+        Poll::Pending => {
+          drained = true;
+          break;
+        }
       }
     }
     drop(guard);
@@ -429,7 +445,9 @@ impl Session {
       // More may be ready: come back after the rest of the loop has had its turn.
       cx.waker().wake_by_ref();
     }
-    if delivered > 0 {
+    // Stopped early (batch full, or JS behind): the loop comes back. Otherwise the read is already
+    // registered, and asking the socket again would only cost a system call.
+    if delivered > 0 && !drained {
       return Poll::Ready(Step::Delivered);
     }
     if self.timer_armed() && self.timer.as_mut().poll(cx).is_ready() {

@@ -25,6 +25,20 @@ pub enum Transport {
   Plain(TcpStream),
   ClientTls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
   ServerTls(Box<tokio_rustls::server::TlsStream<TcpStream>>),
+  /// A plain TCP socket polled by the JS thread's event loop (see [`EventLoop`]).
+  Adopted(Box<dyn ByteStream>),
+}
+
+/// A byte stream polled by something other than tokio.
+pub trait ByteStream: AsyncRead + AsyncWrite + Send + Unpin {}
+
+/// The event loop of the JS thread, where an open plain-TCP connection can run: reading there
+/// hands each message to JS without waking a second thread first (`binding::uv`).
+pub trait EventLoop: Send + Sync {
+  /// Runs `task` on the loop's thread.
+  fn spawn(&self, task: Pin<Box<dyn std::future::Future<Output = ()> + Send>>);
+  /// Lets the loop poll `socket`. Only on the loop's thread (inside a task it runs).
+  fn adopt(&self, socket: std::net::TcpStream) -> io::Result<Box<dyn ByteStream>>;
 }
 
 /// The addresses to dial for `target`: the proxy's when one is used, else the server's.
@@ -91,6 +105,7 @@ macro_rules! each_stream {
       Transport::Plain($s) => $body,
       Transport::ClientTls($s) => $body,
       Transport::ServerTls($s) => $body,
+      Transport::Adopted($s) => $body,
     }
   };
 }
@@ -123,6 +138,7 @@ impl AsyncWrite for Transport {
       Transport::Plain(s) => s.is_write_vectored(),
       Transport::ClientTls(s) => s.is_write_vectored(),
       Transport::ServerTls(s) => s.is_write_vectored(),
+      Transport::Adopted(s) => s.is_write_vectored(),
     }
   }
 

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Waker};
 
-use napi::bindgen_prelude::{Function, ToNapiValue};
+use napi::bindgen_prelude::{Function, JsValue, ToNapiValue};
 use napi::sys;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status};
@@ -21,6 +21,19 @@ use napi_derive::napi;
 use crate::events::{Event, EventQueue, Peer};
 use crate::lock;
 use crate::session::Outbox;
+
+/// Returns a napi failure from the calling function.
+macro_rules! check {
+  ($call:expr) => {{
+    let status = $call;
+    if status != sys::Status::napi_ok {
+      return Err(napi::Error::new(
+        Status::from(status),
+        "building an event payload failed".to_string(),
+      ));
+    }
+  }};
+}
 
 /// The event kinds as JS sees them (mirrored in `lib/events.js`).
 #[allow(dead_code)] // SERVER_MESSAGE's small forms are SERVER_TEXT and SERVER_BINARY; all are listed for JS.
@@ -85,6 +98,9 @@ impl Pending {
 pub struct Dispatcher {
   pending: Arc<Pending>,
   wake: Wake,
+  /// The JS thread's loop, where open plain-TCP client connections run.
+  #[cfg(unix)]
+  event_loop: Option<Arc<super::uv::JsLoop>>,
 }
 
 impl Dispatcher {
@@ -98,9 +114,101 @@ impl Dispatcher {
       append(&mut events);
       !self.pending.scheduled.swap(true, Ordering::AcqRel)
     };
-    if first && self.wake.call((), ThreadsafeFunctionCallMode::NonBlocking) != Status::Ok {
+    if !first || self.delivered_directly() {
+      return;
+    }
+    if self.wake.call((), ThreadsafeFunctionCallMode::NonBlocking) != Status::Ok {
       // The environment is shutting down: nobody will read events again.
       self.pending.closed.store(true, Ordering::Release);
+    }
+  }
+}
+
+impl Dispatcher {
+  /// True when the JS thread's loop is running its connections right now, on this thread: it
+  /// hands the queue to JS itself when they are done (`DirectCall`).
+  fn delivered_directly(&self) -> bool {
+    #[cfg(unix)]
+    if let Some(event_loop) = &self.event_loop {
+      return event_loop.draining_here();
+    }
+    false
+  }
+}
+
+/// Calls the JS dispatcher from the JS thread's loop, right after the connections it runs have
+/// reported: the events reach JS in the same turn of the loop, without the thread-safe function's
+/// extra turn and system calls.
+#[cfg(unix)]
+struct DirectCall {
+  env: sys::napi_env,
+  dispatch: sys::napi_ref,
+  context: sys::napi_async_context,
+  pending: Arc<Pending>,
+}
+
+// SAFETY: created and called on the JS thread only (the loop runs `after_drain` on its thread);
+// the raw handles are never used elsewhere.
+#[cfg(unix)]
+unsafe impl Send for DirectCall {}
+#[cfg(unix)]
+unsafe impl Sync for DirectCall {}
+
+#[cfg(unix)]
+impl DirectCall {
+  fn new(
+    env: sys::napi_env,
+    dispatch: sys::napi_value,
+    pending: Arc<Pending>,
+  ) -> napi::Result<Self> {
+    let js = Js(env);
+    let mut reference = ptr::null_mut();
+    check!(unsafe { sys::napi_create_reference(env, dispatch, 1, &mut reference) });
+    let name = js.string("ohos-websocket events")?;
+    let mut context = ptr::null_mut();
+    check!(unsafe { sys::napi_async_init(env, ptr::null_mut(), name, &mut context) });
+    Ok(DirectCall {
+      env,
+      dispatch: reference,
+      context,
+      pending,
+    })
+  }
+
+  fn deliver(&self) {
+    if self.pending.closed.load(Ordering::Acquire)
+      || !self.pending.scheduled.load(Ordering::Acquire)
+    {
+      return;
+    }
+    let events = self.pending.take();
+    if events.is_empty() {
+      return;
+    }
+    let env = self.env;
+    let mut scope = ptr::null_mut();
+    // SAFETY: on the JS thread, between two callbacks of its loop (no JS on the stack).
+    unsafe {
+      if sys::napi_open_handle_scope(env, &mut scope) != sys::Status::napi_ok {
+        return;
+      }
+      if let Ok(batch) = Batch::to_napi_value(env, Batch(events)) {
+        let mut dispatch = ptr::null_mut();
+        let mut this = ptr::null_mut();
+        let mut result = ptr::null_mut();
+        sys::napi_get_reference_value(env, self.dispatch, &mut dispatch);
+        sys::napi_get_global(env, &mut this);
+        // Runs the microtasks queued by the listeners afterwards, as any callback from the loop.
+        let status =
+          sys::napi_make_callback(env, self.context, this, dispatch, 1, &batch, &mut result);
+        if status == sys::Status::napi_pending_exception {
+          // A listener threw: 'uncaughtException', as for events that come the other way.
+          let mut error = ptr::null_mut();
+          sys::napi_get_and_clear_last_exception(env, &mut error);
+          sys::napi_fatal_exception(env, error);
+        }
+      }
+      sys::napi_close_handle_scope(env, scope);
     }
   }
 }
@@ -136,6 +244,14 @@ impl EventQueue for Dispatcher {
   fn is_closed(&self) -> bool {
     self.pending.closed.load(Ordering::Acquire)
   }
+
+  #[cfg(unix)]
+  fn event_loop(&self) -> Option<Arc<dyn crate::transport::EventLoop>> {
+    self
+      .event_loop
+      .clone()
+      .map(|event_loop| event_loop as Arc<dyn crate::transport::EventLoop>)
+  }
 }
 
 /// The JS handle of a dispatcher; created once per environment by `lib/events.js`.
@@ -160,8 +276,20 @@ impl EventPump {
     env.add_env_cleanup_hook(on_teardown, |pending| {
       pending.closed.store(true, Ordering::Release)
     })?;
+    #[cfg(unix)]
+    let event_loop = super::uv::JsLoop::new(env.raw());
+    #[cfg(unix)]
+    if let Some(event_loop) = &event_loop {
+      let direct = DirectCall::new(env.raw(), dispatch.value().value, pending.clone())?;
+      event_loop.after_drain(Box::new(move || direct.deliver()));
+    }
     Ok(EventPump {
-      dispatcher: Arc::new(Dispatcher { pending, wake }),
+      dispatcher: Arc::new(Dispatcher {
+        pending,
+        wake,
+        #[cfg(unix)]
+        event_loop,
+      }),
     })
   }
 
@@ -308,18 +436,6 @@ impl ToNapiValue for Batch {
 /// Thin, checked wrappers over the Node-API calls that build event payloads.
 #[derive(Clone, Copy)]
 struct Js(sys::napi_env);
-
-macro_rules! check {
-  ($call:expr) => {{
-    let status = $call;
-    if status != sys::Status::napi_ok {
-      return Err(napi::Error::new(
-        Status::from(status),
-        "building an event payload failed".to_string(),
-      ));
-    }
-  }};
-}
 
 impl Js {
   fn event(self, event: Event) -> napi::Result<(u32, sys::napi_value)> {

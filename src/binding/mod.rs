@@ -5,6 +5,8 @@ pub mod client;
 pub mod dispatch;
 pub mod options;
 pub mod server;
+#[cfg(unix)]
+mod uv;
 
 use napi_derive::napi;
 
