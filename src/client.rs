@@ -20,7 +20,7 @@ use crate::options::Heartbeat;
 use crate::options::{ConnectOptions, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE};
 use crate::policy;
 use crate::proxy;
-use crate::session::{self, Command, Outbox, SessionEvents, LOCAL_BATCH_BYTES};
+use crate::session::{self, Command, Outbox, SessionEvents, LOCAL_BATCH_BYTES, LOCAL_BATCH_EVENTS};
 use crate::target::Target;
 use crate::transport::{self, Link, Transport};
 
@@ -417,8 +417,9 @@ impl SessionEvents for Reporter {
   }
 
   fn poll_room(&mut self, cx: &mut std::task::Context<'_>) -> bool {
-    // Past a few MiB, hand the batch over first, then ask whether JS has room.
-    if self.batch_bytes >= LOCAL_BATCH_BYTES {
+    // Past a few MiB or a thousand messages, hand the batch over first, then ask whether JS
+    // has room.
+    if self.batch_bytes >= LOCAL_BATCH_BYTES || self.batch.len() >= LOCAL_BATCH_EVENTS {
       self.flush();
     }
     self.shared.emitter.poll_room(cx)

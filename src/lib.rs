@@ -4,6 +4,7 @@
 //! The core (`client`, `session`, `handshake`, `transport`, `tls`, `proxy`, `server`) is plain Rust
 //! on tokio and tokio-tungstenite; `binding` is the thin napi layer over it.
 
+mod alloc;
 mod binding;
 pub mod client;
 pub mod errors;
@@ -20,6 +21,9 @@ pub mod tls;
 pub mod transport;
 
 use std::sync::{Mutex, MutexGuard, Once};
+
+#[global_allocator]
+static ALLOCATOR: alloc::CachingAlloc = alloc::CachingAlloc;
 
 /// Locks a mutex. A poisoned one only means a panic elsewhere (caught and reported): the data it
 /// guards is still whole, so it is used rather than propagating the panic into Node.

@@ -18,7 +18,7 @@ use crate::errors::{ErrorCode, Failure};
 use crate::events::{Emitter, Event, Peer};
 use crate::lock;
 use crate::options::Heartbeat;
-use crate::session::{self, Command, Outbox, SessionEvents, LOCAL_BATCH_BYTES};
+use crate::session::{self, Command, Outbox, SessionEvents, LOCAL_BATCH_BYTES, LOCAL_BATCH_EVENTS};
 use crate::transport::{Link, Transport};
 
 /// Limits applied when the config leaves one out.
@@ -483,8 +483,9 @@ impl SessionEvents for Reporter {
   }
 
   fn poll_room(&mut self, cx: &mut std::task::Context<'_>) -> bool {
-    // Past a few MiB, hand the batch over first, then ask whether JS has room.
-    if self.batch_bytes >= LOCAL_BATCH_BYTES {
+    // Past a few MiB or a thousand messages, hand the batch over first, then ask whether JS
+    // has room.
+    if self.batch_bytes >= LOCAL_BATCH_BYTES || self.batch.len() >= LOCAL_BATCH_EVENTS {
       self.flush();
     }
     self.emitter.poll_room(cx)

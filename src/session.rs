@@ -39,6 +39,8 @@ const REWRITTEN_CLOSE_REASON: &str = "Protocol violation";
 const WRITE_BATCH: usize = 256;
 /// Message bytes a session reports before handing them to the dispatcher, at most.
 pub const LOCAL_BATCH_BYTES: usize = 4 << 20;
+/// Messages a session reports before handing them to the dispatcher, at most.
+pub const LOCAL_BATCH_EVENTS: usize = 1024;
 /// Messages read in one turn before writes and timers get theirs.
 const READ_BATCH: usize = 1024;
 

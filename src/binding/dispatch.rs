@@ -70,6 +70,8 @@ struct Pending {
   wakes: Mutex<Vec<Arc<Outbox>>>,
   /// Message bytes queued and not yet taken by JS.
   queued_bytes: AtomicUsize,
+  /// Events queued and not yet taken by JS.
+  queued_events: AtomicUsize,
   /// Connections that stopped reading until JS takes the queue.
   stalled: Mutex<Vec<Waker>>,
 }
@@ -77,13 +79,27 @@ struct Pending {
 /// Message bytes waiting for JS beyond which connections stop reading: a busy JS thread makes the
 /// peers wait (TCP flow control) instead of the process running out of memory.
 const MAX_QUEUED_BYTES: usize = 32 << 20;
+/// Events waiting for JS beyond which connections stop reading: JS takes small messages in
+/// batches of about this many (larger ones cost more than they save, and hold memory).
+const MAX_QUEUED_EVENTS: usize = 4 * 1024;
 
 impl Pending {
+  fn count(&self, bytes: usize, events: usize) {
+    self.queued_bytes.fetch_add(bytes, Ordering::AcqRel);
+    self.queued_events.fetch_add(events, Ordering::AcqRel);
+  }
+
+  fn has_room(&self) -> bool {
+    self.queued_bytes.load(Ordering::Acquire) < MAX_QUEUED_BYTES
+      && self.queued_events.load(Ordering::Acquire) < MAX_QUEUED_EVENTS
+  }
+
   fn take(&self) -> Vec<(u32, Event)> {
     let taken = {
       let mut events = lock(&self.events);
       self.scheduled.store(false, Ordering::Release);
       self.queued_bytes.store(0, Ordering::Release);
+      self.queued_events.store(0, Ordering::Release);
       std::mem::take(&mut *events)
     };
     let stalled = std::mem::take(&mut *lock(&self.stalled));
@@ -215,26 +231,24 @@ impl DirectCall {
 
 impl EventQueue for Dispatcher {
   fn push(&self, target: u32, event: Event) {
-    self
-      .pending
-      .queued_bytes
-      .fetch_add(event.payload_len(), Ordering::AcqRel);
+    self.pending.count(event.payload_len(), 1);
     self.enqueue(|events| events.push((target, event)));
   }
 
   fn push_all(&self, target: u32, batch: Vec<Event>) {
-    let bytes = batch.iter().map(Event::payload_len).sum();
-    self.pending.queued_bytes.fetch_add(bytes, Ordering::AcqRel);
+    self
+      .pending
+      .count(batch.iter().map(Event::payload_len).sum(), batch.len());
     self.enqueue(|events| events.extend(batch.into_iter().map(|event| (target, event))));
   }
 
   fn poll_room(&self, cx: &mut Context<'_>) -> bool {
-    if self.pending.queued_bytes.load(Ordering::Acquire) < MAX_QUEUED_BYTES {
+    if self.pending.has_room() {
       return true;
     }
     lock(&self.pending.stalled).push(cx.waker().clone());
     // JS may have taken the queue between the check and the registration.
-    self.pending.queued_bytes.load(Ordering::Acquire) < MAX_QUEUED_BYTES
+    self.pending.has_room()
   }
 
   fn request_wake(&self, outbox: Arc<Outbox>) {
@@ -277,7 +291,11 @@ impl EventPump {
       pending.closed.store(true, Ordering::Release)
     })?;
     #[cfg(unix)]
-    let event_loop = super::uv::JsLoop::new(env.raw());
+    let event_loop = if std::env::var_os("OHOS_WEBSOCKET_IO").is_some_and(|v| v == "pool") {
+      None
+    } else {
+      super::uv::JsLoop::new(env.raw())
+    };
     #[cfg(unix)]
     if let Some(event_loop) = &event_loop {
       let direct = DirectCall::new(env.raw(), dispatch.value().value, pending.clone())?;

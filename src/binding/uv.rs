@@ -37,6 +37,7 @@ type PollCb = unsafe extern "C" fn(*mut Handle, c_int, c_int);
 type HandleCb = unsafe extern "C" fn(*mut Handle);
 
 const UV_ASYNC: c_int = 1;
+const UV_CHECK: c_int = 2;
 const UV_POLL: c_int = 8;
 const UV_READABLE: c_int = 1;
 const UV_WRITABLE: c_int = 2;
@@ -46,6 +47,8 @@ extern "C" {
   fn uv_handle_size(kind: c_int) -> usize;
   fn uv_async_init(event_loop: *mut sys::uv_loop_s, handle: *mut Handle, cb: HandleCb) -> c_int;
   fn uv_async_send(handle: *mut Handle) -> c_int;
+  fn uv_check_init(event_loop: *mut sys::uv_loop_s, handle: *mut Handle) -> c_int;
+  fn uv_check_start(handle: *mut Handle, cb: HandleCb) -> c_int;
   fn uv_poll_init_socket(event_loop: *mut sys::uv_loop_s, handle: *mut Handle, fd: c_int) -> c_int;
   fn uv_poll_start(handle: *mut Handle, events: c_int, cb: PollCb) -> c_int;
   fn uv_poll_stop(handle: *mut Handle) -> c_int;
@@ -134,14 +137,23 @@ pub struct JsLoop {
   polls: Mutex<HashMap<usize, Arc<AtomicBool>>>,
   /// Node's handle for the async cleanup hook, while the environment shuts down.
   cleanup: Mutex<Option<CleanupHandle>>,
-  /// Runs after each turn of jobs, on the loop's thread: hands their events to JS.
+  /// Runs once per turn of the loop in which jobs ran, after its I/O callbacks: hands their
+  /// events to JS in one batch (a hundred connections read in one turn make one call into JS).
   after_drain: std::sync::OnceLock<Box<dyn Fn() + Send + Sync>>,
+  /// Jobs ran since `after_drain` last did.
+  drained: AtomicBool,
+  /// The check handle that runs `after_drain` (null once closed).
+  check: Mutex<CheckPtr>,
 }
 
 struct LoopPtr(*mut sys::uv_loop_s);
 // SAFETY: the pointer is only dereferenced by libuv on the loop's own thread.
 unsafe impl Send for LoopPtr {}
 unsafe impl Sync for LoopPtr {}
+
+struct CheckPtr(*mut Handle);
+// SAFETY: used on the loop's thread only.
+unsafe impl Send for CheckPtr {}
 
 struct CleanupHandle(sys::napi_async_cleanup_hook_handle);
 // SAFETY: used on the loop's thread only.
@@ -171,6 +183,8 @@ impl JsLoop {
       polls: Mutex::new(HashMap::new()),
       cleanup: Mutex::new(None),
       after_drain: std::sync::OnceLock::new(),
+      drained: AtomicBool::new(false),
+      check: Mutex::new(CheckPtr(ptr::null_mut())),
     });
     // The async handle holds a reference to the loop until it is closed.
     let handle = new_handle(UV_ASYNC, Arc::into_raw(this.clone()) as *mut c_void);
@@ -187,6 +201,20 @@ impl JsLoop {
     unsafe { uv_unref(handle) };
     this.open_handles.fetch_add(1, Ordering::AcqRel);
     lock(&this.ready).handle = handle;
+    // The check handle, too, holds a reference to the loop until it is closed.
+    let check = new_handle(UV_CHECK, Arc::into_raw(this.clone()) as *mut c_void);
+    // SAFETY: a fresh handle on this thread's loop.
+    unsafe {
+      if uv_check_init(uv_loop, check) == 0 {
+        uv_check_start(check, on_check);
+        uv_unref(check);
+        this.open_handles.fetch_add(1, Ordering::AcqRel);
+        lock(&this.check).0 = check;
+      } else {
+        drop(Arc::from_raw(handle_data(check) as *const JsLoop));
+        alloc::dealloc(check.cast(), handle_layout(UV_CHECK));
+      }
+    }
     let mut remove = ptr::null_mut();
     let hook_ref = Arc::into_raw(this.clone());
     // SAFETY: the hook's argument is a reference to the loop, released by `on_cleanup`.
@@ -257,9 +285,7 @@ impl JsLoop {
         unsafe { uv_async_send(ready.handle) };
       }
     }
-    if let Some(hook) = self.after_drain.get() {
-      hook();
-    }
+    self.drained.store(true, Ordering::Release);
   }
 
   fn poll(&self, job: Arc<Job>) {
@@ -301,6 +327,11 @@ impl JsLoop {
     let polls: Vec<usize> = lock(&self.polls).keys().copied().collect();
     for poll in polls {
       self.close_poll(poll as *mut Handle);
+    }
+    let check = std::mem::replace(&mut lock(&self.check).0, ptr::null_mut());
+    if !check.is_null() {
+      // SAFETY: the open check handle of this thread's loop, closed once (the pointer was taken).
+      unsafe { uv_close(check, Some(on_check_closed)) };
     }
     if !handle.is_null() {
       // SAFETY: the open async handle of this thread's loop, closed once (the pointer was taken).
@@ -357,6 +388,23 @@ unsafe extern "C" fn on_async(handle: *mut Handle) {
   let this =
     std::mem::ManuallyDrop::new(unsafe { Arc::from_raw(handle_data(handle) as *const JsLoop) });
   this.drain();
+}
+
+unsafe extern "C" fn on_check(handle: *mut Handle) {
+  // SAFETY: the data of an open check handle is its loop, alive while the handle is.
+  let this = unsafe { &*(handle_data(handle) as *const JsLoop) };
+  if this.drained.swap(false, Ordering::AcqRel) {
+    if let Some(hook) = this.after_drain.get() {
+      let _ = catch_unwind(AssertUnwindSafe(hook));
+    }
+  }
+}
+
+unsafe extern "C" fn on_check_closed(handle: *mut Handle) {
+  // SAFETY: the reference the handle held, released once, then the handle's memory.
+  let this = unsafe { Arc::from_raw(handle_data(handle) as *const JsLoop) };
+  unsafe { alloc::dealloc(handle.cast(), handle_layout(UV_CHECK)) };
+  this.handle_closed();
 }
 
 unsafe extern "C" fn on_async_closed(handle: *mut Handle) {
