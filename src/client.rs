@@ -211,17 +211,12 @@ async fn guarded(shared: Arc<Shared>, run: impl std::future::Future<Output = ()>
 
 async fn run_session(shared: Arc<Shared>, request: Request, outbox: Arc<Outbox>) {
   let heartbeat = request.1.heartbeat;
-  let config = ws_config(request.1.max_message_size, request.1.max_frame_size);
   // The connecting phase runs boxed: its state (DNS, TLS handshake, buffers) is freed once the
   // connection is open, instead of sizing the task of every open connection.
-  let Some(established) = Box::pin(connect(&shared, request, &outbox)).await else {
+  let Some(Established { transport, opening }) = Box::pin(connect(&shared, request, &outbox)).await
+  else {
     return;
   };
-  let Established {
-    transport,
-    upgraded,
-    early,
-  } = *established;
   // A plain TCP connection moves to the JS thread's event loop, when there is one to take it.
   let transport = match (transport, shared.emitter.event_loop()) {
     (Transport::Plain(tcp), Some(event_loop)) => {
@@ -233,12 +228,14 @@ async fn run_session(shared: Arc<Shared>, request: Request, outbox: Arc<Outbox>)
       event_loop.spawn(Box::pin(guarded(shared.clone(), async move {
         match adopter.adopt(socket) {
           Ok(stream) => {
-            let established = Established {
-              transport: Transport::Adopted(stream),
-              upgraded,
-              early,
-            };
-            open(shared, established, outbox, heartbeat, config).await;
+            open(
+              shared,
+              Transport::Adopted(stream),
+              opening,
+              outbox,
+              heartbeat,
+            )
+            .await
           }
           Err(e) => shared.fail(Failure::io("event loop", &e)),
         }
@@ -247,27 +244,47 @@ async fn run_session(shared: Arc<Shared>, request: Request, outbox: Arc<Outbox>)
     }
     (transport, _) => transport,
   };
-  let established = Established {
-    transport,
-    upgraded,
-    early,
-  };
-  open(shared, established, outbox, heartbeat, config).await;
+  open(shared, transport, opening, outbox, heartbeat).await;
 }
 
-/// Reports 'open' and runs the session to its end.
+/// Reports 'open' and runs the session to its end. (An async fn keeps its arguments for as long
+/// as it runs: what only opening needs comes boxed, and is freed once open.)
 async fn open(
   shared: Arc<Shared>,
-  established: Established,
+  transport: Transport,
+  opening: Box<Opening>,
   outbox: Arc<Outbox>,
   heartbeat: Heartbeat,
-  config: WebSocketConfig,
 ) {
-  let Established {
-    transport,
-    mut upgraded,
+  let Opening {
+    upgraded,
     early,
-  } = established;
+    config,
+  } = *opening;
+  let ws = Box::pin(start(&shared, transport, upgraded, config)).await;
+  let mut reporter = Reporter {
+    shared: shared.clone(),
+    batch: Vec::new(),
+    batch_bytes: 0,
+    last: Vec::new(),
+  };
+  let linger = session::run(ws, outbox, early, heartbeat, &mut reporter).await;
+  let mut last = std::mem::take(&mut reporter.batch);
+  last.append(&mut reporter.last);
+  shared.finish(last);
+  if let Some(linger) = linger {
+    linger.await;
+  }
+}
+
+/// The WebSocket over `transport`; reports 'open' unless close() came first (then its command is
+/// queued, and the session performs the close handshake without ever reporting 'open').
+async fn start(
+  shared: &Shared,
+  transport: Transport,
+  mut upgraded: Upgraded,
+  config: WebSocketConfig,
+) -> Box<WebSocketStream<Link>> {
   let leftover = std::mem::take(&mut upgraded.leftover);
   let ws = WebSocketStream::from_partially_read(
     Link::new(transport),
@@ -295,33 +312,26 @@ async fn open(
       protocol,
     });
   }
-  // Otherwise close() came as the handshake finished: its command is queued, and the session
-  // performs the close handshake without ever reporting 'open'.
-  let mut reporter = Reporter {
-    shared: shared.clone(),
-    batch: Vec::new(),
-    batch_bytes: 0,
-    last: Vec::new(),
-  };
-  let linger = session::run(Box::new(ws), outbox, early, heartbeat, &mut reporter).await;
-  let mut last = std::mem::take(&mut reporter.batch);
-  last.append(&mut reporter.last);
-  shared.finish(last);
-  if let Some(linger) = linger {
-    linger.await;
-  }
+  Box::new(ws)
 }
 
-/// An open connection, and the commands JS gave before it opened.
+/// An open connection.
 struct Established {
   transport: Transport,
+  opening: Box<Opening>,
+}
+
+/// What opening a connection needs besides its transport.
+struct Opening {
   upgraded: Upgraded,
+  /// The commands JS gave before it opened.
   early: VecDeque<Command>,
+  config: WebSocketConfig,
 }
 
 /// DNS (settling `connect()`), then connecting while keeping what JS asks meanwhile: sends wait
 /// for 'open', a close aborts. `None` when the attempt ended (its events are sent).
-async fn connect(shared: &Shared, request: Request, outbox: &Outbox) -> Option<Box<Established>> {
+async fn connect(shared: &Shared, request: Request, outbox: &Outbox) -> Option<Established> {
   let (target, options) = *request;
   let options = &options;
   let route = proxy::route(&options.proxy, &target);
@@ -354,11 +364,14 @@ async fn connect(shared: &Shared, request: Request, outbox: &Outbox) -> Option<B
     }
   };
   match outcome {
-    Ok((transport, upgraded)) => Some(Box::new(Established {
+    Ok((transport, upgraded)) => Some(Established {
       transport,
-      upgraded,
-      early,
-    })),
+      opening: Box::new(Opening {
+        upgraded,
+        early,
+        config: ws_config(options.max_message_size, options.max_frame_size),
+      }),
+    }),
     Err(failure) => {
       shared.finish([Event::Error(failure)]);
       None
@@ -519,7 +532,7 @@ mod task_size {
     let request = Box::new((Target::parse("ws://a/").unwrap(), ConnectOptions::default()));
     let task = run_session(shared, request, Arc::new(Outbox::default()));
     assert!(
-      std::mem::size_of_val(&task) <= 1200,
+      std::mem::size_of_val(&task) <= 900,
       "run_session future: {} bytes",
       std::mem::size_of_val(&task)
     );

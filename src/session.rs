@@ -298,14 +298,15 @@ impl Session {
                   "the peer sent a close code that is not allowed",
                 ));
               }
-              self.finish_echo().await;
+              // Boxed, as the rarely taken paths below: their timers would size every session.
+              Box::pin(self.finish_echo()).await;
               events.close(code, reason);
             }
           }
           return;
         }
         Step::Failed(err) => {
-          self.fail(err, events).await;
+          Box::pin(self.fail(err, events)).await;
           return;
         }
         Step::Eof => {
