@@ -13,7 +13,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
 use crate::errors::{ErrorCode, Failure};
-use crate::events::{Emitter, Event};
+use crate::events::{Emitter, Event, Run, SMALL_MESSAGE};
 use crate::handshake::{self, Answer, Upgraded};
 use crate::lock;
 use crate::options::Heartbeat;
@@ -265,10 +265,13 @@ async fn open(
   let mut reporter = Reporter {
     shared: shared.clone(),
     batch: Vec::new(),
+    run: None,
+    batch_messages: 0,
     batch_bytes: 0,
     last: Vec::new(),
   };
   let linger = session::run(ws, outbox, early, heartbeat, &mut reporter).await;
+  reporter.end_run();
   let mut last = std::mem::take(&mut reporter.batch);
   last.append(&mut reporter.last);
   shared.finish(last);
@@ -412,19 +415,45 @@ async fn establish(
 /// Turns what the session reports into the object's events.
 struct Reporter {
   shared: Arc<Shared>,
-  /// Messages not yet handed to the dispatcher, and their size.
+  /// Messages not yet handed to the dispatcher (the small ones at the end joined in `run`),
+  /// their number and size.
   batch: Vec<Event>,
+  run: Option<Box<Run>>,
+  batch_messages: usize,
   batch_bytes: usize,
   /// The closing events, sent together with the end of the session.
   last: Vec<Event>,
 }
 
+impl Reporter {
+  /// The run the next small message joins.
+  fn run(&mut self) -> &mut Run {
+    self.run.get_or_insert_with(Box::default)
+  }
+
+  /// Closes the current run: what comes next goes after it.
+  fn end_run(&mut self) {
+    if let Some(run) = self.run.take() {
+      self.batch.push(Event::Run(run));
+    }
+  }
+}
+
 impl SessionEvents for Reporter {
   fn message(&mut self, message: Message) {
     self.batch_bytes += message.len();
+    self.batch_messages += 1;
     match message {
-      Message::Text(text) => self.batch.push(Event::Text(text.into())),
-      Message::Binary(data) => self.batch.push(Event::Binary(data)),
+      Message::Text(text) if text.len() < SMALL_MESSAGE => self.run().push_text(text.as_bytes()),
+      Message::Binary(data) if data.len() < SMALL_MESSAGE => self.run().push_binary(&data),
+      Message::Text(text) => {
+        self.end_run();
+        self.batch.push(Event::Text(text.into()));
+      }
+      Message::Binary(data) => {
+        self.end_run();
+        self.batch.push(Event::Binary(data));
+      }
       _ => {}
     }
   }
@@ -432,15 +461,17 @@ impl SessionEvents for Reporter {
   fn poll_room(&mut self, cx: &mut std::task::Context<'_>) -> bool {
     // Past a few MiB or a thousand messages, hand the batch over first, then ask whether JS
     // has room.
-    if self.batch_bytes >= LOCAL_BATCH_BYTES || self.batch.len() >= LOCAL_BATCH_EVENTS {
+    if self.batch_bytes >= LOCAL_BATCH_BYTES || self.batch_messages >= LOCAL_BATCH_EVENTS {
       self.flush();
     }
     self.shared.emitter.poll_room(cx)
   }
 
   fn flush(&mut self) {
+    self.end_run();
     if !self.batch.is_empty() {
       self.batch_bytes = 0;
+      self.batch_messages = 0;
       self
         .shared
         .emitter

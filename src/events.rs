@@ -35,6 +35,8 @@ pub enum Event {
   Text(Bytes),
   /// 'message' with an ArrayBuffer, then 'dataEnd'.
   Binary(Bytes),
+  /// Small messages in a row, as [`Event::Text`] and [`Event::Binary`] each.
+  Run(Box<Run>),
   /// 'error' `{code: 200, data, message}`.
   Error(Failure),
   /// 'close' `{code, reason}`.
@@ -60,8 +62,45 @@ impl Event {
       Event::Text(b) | Event::Binary(b) | Event::ServerText(_, b) | Event::ServerBinary(_, b) => {
         b.len()
       }
+      Event::Run(run) => run.text.len() + run.bytes.len(),
       _ => 0,
     }
+  }
+
+  /// How many events this stands for.
+  pub fn count(&self) -> usize {
+    match self {
+      Event::Run(run) => run.messages.len(),
+      _ => 1,
+    }
+  }
+}
+
+/// Messages smaller than this are copied into a [`Run`] as they are read.
+pub const SMALL_MESSAGE: usize = 64 * 1024;
+
+/// Small messages of one connection in a row, their bytes joined as they are read. Copying them
+/// at once leaves the codec's read buffer free for the next frames: kept as slices of it until JS
+/// took them, they made it allocate a new buffer every few dozen messages.
+#[derive(Debug, Default)]
+pub struct Run {
+  /// Each message: text (`true`) or binary, and its length in bytes.
+  pub messages: Vec<(bool, u32)>,
+  /// The text messages' bytes, valid UTF-8 each.
+  pub text: Vec<u8>,
+  /// The binary messages' bytes.
+  pub bytes: Vec<u8>,
+}
+
+impl Run {
+  pub fn push_text(&mut self, text: &[u8]) {
+    self.messages.push((true, text.len() as u32));
+    self.text.extend_from_slice(text);
+  }
+
+  pub fn push_binary(&mut self, bytes: &[u8]) {
+    self.messages.push((false, bytes.len() as u32));
+    self.bytes.extend_from_slice(bytes);
   }
 }
 

@@ -231,14 +231,15 @@ impl DirectCall {
 
 impl EventQueue for Dispatcher {
   fn push(&self, target: u32, event: Event) {
-    self.pending.count(event.payload_len(), 1);
+    self.pending.count(event.payload_len(), event.count());
     self.enqueue(|events| events.push((target, event)));
   }
 
   fn push_all(&self, target: u32, batch: Vec<Event>) {
-    self
-      .pending
-      .count(batch.iter().map(Event::payload_len).sum(), batch.len());
+    self.pending.count(
+      batch.iter().map(Event::payload_len).sum(),
+      batch.iter().map(Event::count).sum(),
+    );
     self.enqueue(|events| events.extend(batch.into_iter().map(|event| (target, event))));
   }
 
@@ -351,7 +352,7 @@ pub struct Batch(Vec<(u32, Event)>);
 /// The second operand of an event whose payload is in `objects`.
 const NO_SLICE: u32 = u32::MAX;
 /// Messages from this size on get their own JS value instead of a slice of the batch's.
-const SLICE_LIMIT: usize = 64 * 1024;
+const SLICE_LIMIT: usize = crate::events::SMALL_MESSAGE;
 /// The most bytes joined into a batch's `text` or `bytes` (V8 strings stop at about 512 MB); the
 /// messages after that get their own JS values.
 const MAX_JOINED: usize = 16 << 20;
@@ -397,6 +398,36 @@ impl ToNapiValue for Batch {
       };
     for (target, event) in batch.0 {
       match event {
+        Event::Run(run) => {
+          let (mut in_text, mut in_bytes) = (0, 0);
+          for (is_text, len) in run.messages {
+            let len = len as usize;
+            if is_text {
+              let t = &run.text[in_text..in_text + len];
+              in_text += len;
+              if text.len() + len <= MAX_JOINED {
+                let end = text_units + utf16_len(t);
+                head.extend([target, kind::TEXT, text_units, end, 0]);
+                text.extend_from_slice(t);
+                text_units = end;
+              } else {
+                let index = push_object(js.utf8(t)?)?;
+                head.extend([target, kind::TEXT, index, NO_SLICE, 0]);
+              }
+            } else {
+              let b = &run.bytes[in_bytes..in_bytes + len];
+              in_bytes += len;
+              if bytes.len() + len <= MAX_JOINED {
+                let start = bytes.len() as u32;
+                head.extend([target, kind::BINARY, start, start + len as u32, 0]);
+                bytes.extend_from_slice(b);
+              } else {
+                let index = push_object(js.array_buffer(b)?)?;
+                head.extend([target, kind::BINARY, index, NO_SLICE, 0]);
+              }
+            }
+          }
+        }
         Event::Text(t) if t.len() < SLICE_LIMIT && text.len() + t.len() <= MAX_JOINED => {
           let end = text_units + utf16_len(&t);
           head.extend([target, kind::TEXT, text_units, end, 0]);
@@ -490,6 +521,12 @@ impl Js {
         (kind::OPEN, object)
       }
       Event::Text(text) => (kind::TEXT, self.utf8(&text)?),
+      // The batch expands runs message by message; one never gets here.
+      Event::Run(_) => {
+        return Err(napi::Error::from_reason(
+          "a run of messages is not one event",
+        ));
+      }
       Event::Binary(data) => (kind::BINARY, self.owned_array_buffer(data)?),
       Event::Error(failure) => {
         let object = self.object()?;
