@@ -27,10 +27,13 @@ export declare class NativeClient {
   constructor(pump: EventPump, target: number)
   /** Starts connecting; the outcome follows as events. */
   connect(url: string, options: NativeConnectOptions, networkAllowed: boolean): number
-  /** Queues a text message. */
-  sendText(text: string): number
-  /** Queues a binary message (the bytes are copied: JS may reuse the buffer at once). */
-  sendBinary(data: ArrayBuffer): number
+  /**
+   * Sends a text message: at once when `now` (`SENT`), else queued for `EventPump.flushSends`
+   * (`0`); or an error code.
+   */
+  sendText(text: string, now: boolean): number
+  /** Sends a binary message, as `sendText` (the bytes are copied: JS may reuse the buffer at once). */
+  sendBinary(data: ArrayBuffer, now: boolean): number
   /** Starts the close handshake. */
   close(code?: number | undefined | null, reason?: string | undefined | null): number
 }

@@ -26,6 +26,9 @@ const Kind = Object.freeze({
   SERVER_BINARY: 15,
 })
 
+/** What a native send returns when the message went out at once (0: queued, else an error code). */
+const SENT = 1
+
 /** The second operand of an event whose payload is in the batch's `objects`. */
 const NO_SLICE = 0xffffffff
 
@@ -48,9 +51,12 @@ let paused = false
 /**
  * Receives a batch from the native dispatcher: `[head, text, bytes, objects]` (see
  * `src/binding/dispatch.rs`): five numbers per event in `head`, small messages as slices of `text`
- * and `bytes`, everything else in `objects`.
+ * and `bytes`, everything else in `objects`; or one message as `(target, kind, payload)`.
  */
-function dispatch(batch) {
+function dispatch(batch, kind, payload) {
+  // A lone small message comes as `(target, kind, payload)`: the batch around it is built here,
+  // cheaper than across Node-API.
+  if (typeof batch === 'number') batch = [Uint32Array.of(batch, kind, 0, NO_SLICE, 0), '', undefined, [payload]]
   backlog.push(batch)
   if (backlog.length === 1 && !paused) deliver()
 }
@@ -133,22 +139,41 @@ function deliver() {
 
 const pump = new EventPump(dispatch)
 
-let flushScheduled = false
+/** The current JS turn has sent: its further sends queue until `flushSends`, after it. */
+let turnSent = false
+/** Sends are queued for `flushSends`. */
+let queued = false
 
 function flushSends() {
-  flushScheduled = false
-  pump.flushSends()
+  turnSent = false
+  if (queued) {
+    queued = false
+    pump.flushSends()
+  }
+}
+
+function endOfTurn() {
+  if (!turnSent) {
+    turnSent = true
+    queueMicrotask(flushSends)
+  }
 }
 
 /**
- * Sends only queue; the connections are woken once, after the current JS turn, so a burst of sends
- * goes out in one write.
+ * Whether a send may go out at once: only the first of a JS turn (a round trip's answer costs no
+ * extra wake-up); the others queue, and their connections are woken once, after the turn, so a
+ * burst of sends goes out in one write.
  */
+function sendsNow() {
+  const first = !turnSent
+  endOfTurn()
+  return first
+}
+
+/** A send was queued: wake its connection after the current turn. */
 function scheduleFlush() {
-  if (!flushScheduled) {
-    flushScheduled = true
-    queueMicrotask(flushSends)
-  }
+  queued = true
+  endOfTurn()
 }
 
 /** A fresh id for an object's events. */
@@ -270,4 +295,16 @@ function defineAliases(prototype, aliases) {
   }
 }
 
-module.exports = { Kind, EventTypes, Listeners, defineAliases, pump, scheduleFlush, newTarget, activate, deactivate }
+module.exports = {
+  Kind,
+  EventTypes,
+  Listeners,
+  defineAliases,
+  pump,
+  scheduleFlush,
+  sendsNow,
+  SENT,
+  newTarget,
+  activate,
+  deactivate,
+}

@@ -5,7 +5,19 @@ const { isArrayBuffer } = require('node:util').types
 const { NativeClient } = require('../binding.js')
 const { splitArguments, settle, settleNow, parameterError } = require('./conventions.js')
 const { connectArguments, sendArguments, closeArguments, networkAllowed } = require('./arguments.js')
-const { Kind, EventTypes, Listeners, defineAliases, pump, scheduleFlush, newTarget, activate, deactivate } = require('./events.js')
+const {
+  Kind,
+  EventTypes,
+  Listeners,
+  defineAliases,
+  pump,
+  scheduleFlush,
+  sendsNow,
+  SENT,
+  newTarget,
+  activate,
+  deactivate,
+} = require('./events.js')
 
 /** Event names and their listener arity: 2 → `(undefined, payload)`, 1 → `(payload)`. */
 const CLIENT_EVENTS = new EventTypes({
@@ -60,12 +72,9 @@ class WebSocket {
     const argc = arguments.length
     if (argc <= 2 && (callback === undefined || typeof callback === 'function')) {
       let code
-      if (typeof data === 'string') code = this.#native.sendText(data)
-      else if (isArrayBuffer(data)) code = this.#native.sendBinary(data)
-      if (code !== undefined) {
-        if (code === 0) scheduleFlush()
-        return settleNow(callback, code)
-      }
+      if (typeof data === 'string') code = this.#native.sendText(data, sendsNow())
+      else if (isArrayBuffer(data)) code = this.#native.sendBinary(data, sendsNow())
+      if (code !== undefined) return this.#sent(callback, code)
     }
     return this.#sendChecked(Array.prototype.slice.call(arguments))
   }
@@ -79,7 +88,13 @@ class WebSocket {
       // A ParameterError, or an option object whose getter or proxy trap threw: never a throw.
       return parameterError(callback)
     }
-    const code = typeof data === 'string' ? this.#native.sendText(data) : this.#native.sendBinary(data)
+    const now = sendsNow()
+    const code = typeof data === 'string' ? this.#native.sendText(data, now) : this.#native.sendBinary(data, now)
+    return this.#sent(callback, code)
+  }
+
+  #sent(callback, code) {
+    if (code === SENT) return settleNow(callback, 0)
     if (code === 0) scheduleFlush()
     return settleNow(callback, code)
   }

@@ -139,19 +139,25 @@ impl Client {
     Ok(())
   }
 
-  /// Queues a message; `2302999` when there is no session or its close has begun. The connection's
-  /// task is woken when JS flushes its sends (`EventPump.flushSends`).
-  pub fn send(&self, message: Message) -> Result<(), ErrorCode> {
+  /// Sends a message: `now`, it goes out at once (true); otherwise it is queued, and the
+  /// connection's task woken when JS flushes its sends (`EventPump.flushSends`). `2302999` when
+  /// there is no session or its close has begun.
+  pub fn send(&self, message: Message, now: bool) -> Result<bool, ErrorCode> {
     let session = self.shared.session();
     match self.shared.state.load(Ordering::SeqCst) {
       CONNECTING | OPEN => {}
       _ => return Err(ErrorCode::Unknown),
     }
     let outbox = session.as_ref().ok_or(ErrorCode::Unknown)?;
-    if outbox.push(Command::Send(message)) {
-      self.shared.emitter.request_wake(outbox.clone());
+    if !outbox.push(Command::Send(message)) {
+      return Ok(false); // A wake-up is already on its way.
     }
-    Ok(())
+    if now {
+      outbox.wake();
+      return Ok(true);
+    }
+    self.shared.emitter.request_wake(outbox.clone());
+    Ok(false)
   }
 
   /// Starts the close handshake; `2302999` when there is no session or its close has begun.

@@ -11,6 +11,18 @@ use crate::client::Client;
 use crate::errors::ErrorCode;
 use crate::events::Emitter;
 
+/// What `sendText` and `sendBinary` return when the message went out at once (`SENT` in
+/// `lib/events.js`).
+const SENT: i32 = 1;
+
+fn sent(result: Result<bool, ErrorCode>) -> i32 {
+  match result {
+    Ok(true) => SENT,
+    Ok(false) => 0,
+    Err(code) => code.code(),
+  }
+}
+
 fn status(result: Result<(), ErrorCode>) -> i32 {
   match result {
     Ok(()) => 0,
@@ -42,16 +54,17 @@ impl NativeClient {
     }))
   }
 
-  /// Queues a text message.
+  /// Sends a text message: at once when `now` (`SENT`), else queued for `EventPump.flushSends`
+  /// (`0`); or an error code.
   #[napi(catch_unwind)]
-  pub fn send_text(&self, text: String) -> i32 {
-    status(self.client.send(Message::text(text)))
+  pub fn send_text(&self, text: String, now: bool) -> i32 {
+    sent(self.client.send(Message::text(text), now))
   }
 
-  /// Queues a binary message (the bytes are copied: JS may reuse the buffer at once).
+  /// Sends a binary message, as `sendText` (the bytes are copied: JS may reuse the buffer at once).
   #[napi(catch_unwind)]
-  pub fn send_binary(&self, data: ArrayBuffer) -> i32 {
-    status(self.client.send(Message::binary(data.to_vec())))
+  pub fn send_binary(&self, data: ArrayBuffer, now: bool) -> i32 {
+    sent(self.client.send(Message::binary(data.to_vec()), now))
   }
 
   /// Starts the close handshake.

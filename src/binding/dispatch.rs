@@ -208,15 +208,22 @@ impl DirectCall {
       if sys::napi_open_handle_scope(env, &mut scope) != sys::Status::napi_ok {
         return;
       }
-      if let Ok(batch) = Batch::to_napi_value(env, Batch(events)) {
+      if let Ok((argv, argc)) = arguments(env, events) {
         let mut dispatch = ptr::null_mut();
         let mut this = ptr::null_mut();
         let mut result = ptr::null_mut();
         sys::napi_get_reference_value(env, self.dispatch, &mut dispatch);
         sys::napi_get_global(env, &mut this);
         // Runs the microtasks queued by the listeners afterwards, as any callback from the loop.
-        let status =
-          sys::napi_make_callback(env, self.context, this, dispatch, 1, &batch, &mut result);
+        let status = sys::napi_make_callback(
+          env,
+          self.context,
+          this,
+          dispatch,
+          argc,
+          argv.as_ptr(),
+          &mut result,
+        );
         if status == sys::Status::napi_pending_exception {
           // A listener threw: 'uncaughtException', as for events that come the other way.
           let mut error = ptr::null_mut();
@@ -227,6 +234,29 @@ impl DirectCall {
       sys::napi_close_handle_scope(env, scope);
     }
   }
+}
+
+/// What `dispatch` is called with: `(batch)`, or `(target, kind, payload)` for a lone small
+/// message (a round trip's answer), which needs no batch built around it.
+#[cfg(unix)]
+fn arguments(
+  env: sys::napi_env,
+  events: Vec<(u32, Event)>,
+) -> napi::Result<([sys::napi_value; 3], usize)> {
+  let js = Js(env);
+  if let [(target, Event::Run(run))] = events.as_slice() {
+    if let [(is_text, _)] = run.messages.as_slice() {
+      let (kind, payload) = if *is_text {
+        (kind::TEXT, js.utf8(&run.text)?)
+      } else {
+        (kind::BINARY, js.array_buffer(&run.bytes)?)
+      };
+      return Ok(([js.u32(*target)?, js.u32(kind)?, payload], 3));
+    }
+  }
+  // SAFETY: on the JS thread, inside the caller's handle scope.
+  let batch = unsafe { Batch::to_napi_value(env, Batch(events))? };
+  Ok(([batch, ptr::null_mut(), ptr::null_mut()], 1))
 }
 
 impl EventQueue for Dispatcher {
