@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: prepares the interop peers, runs ava over __test__/**/*.spec.mjs (or the files
-// given as arguments), streams its TAP output, and ends with one summary line
-// `N passed, M failed[, K skipped]`. Exits non-zero when anything failed.
+// given as arguments), streams its TAP output, runs the Rust unit tests (`cargo test`, when no
+// files are given), and ends with one summary line `N passed, M failed[, K skipped]`. Exits
+// non-zero when anything failed.
 'use strict'
 
 const { spawn, spawnSync } = require('node:child_process')
@@ -63,12 +64,27 @@ function runAva(args) {
   })
 }
 
+/** The core's unit tests, in the release profile the addon was built with (its crates are reused). */
+function runCargoTests() {
+  const r = spawnSync('cargo', ['test', '--release', '--lib'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+  process.stdout.write(r.stdout || '')
+  const m = /test result: \w+\. (\d+) passed; (\d+) failed/.exec(r.stdout || '')
+  if (r.status !== 0 || !m) return { passed: m ? Number(m[1]) : 0, failed: Math.max(1, m ? Number(m[2]) : 1) }
+  return { passed: Number(m[1]), failed: Number(m[2]) }
+}
+
 async function main() {
   setupPeers()
-  const { code, signal, counts } = await runAva(process.argv.slice(2))
+  const files = process.argv.slice(2)
+  const { code, signal, counts } = await runAva(files)
   // Trust the TAP summary; fall back on counting test lines when ava died before printing it.
   let passed = Math.max(counts.passed, counts.ok)
   let failed = Math.max(counts.failed, counts.notOk)
+  if (files.length === 0) {
+    const rust = runCargoTests()
+    passed += rust.passed
+    failed += rust.failed
+  }
   const skipped = Math.max(counts.skipped, counts.skipLines)
   if ((code !== 0 || signal) && failed === 0) failed = 1
   if (passed + failed + skipped === 0) failed = 1 // ran no test: that is a failure

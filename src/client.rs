@@ -160,6 +160,18 @@ impl Client {
     Ok(false)
   }
 
+  /// Sends a binary message at once from the caller's bytes, when the connection is idle: see
+  /// `Outbox::send_lent`. `None` when it cannot (nothing was sent).
+  pub fn send_lent(&self, data: &[u8]) -> Option<Result<bool, ErrorCode>> {
+    let session = self.shared.session();
+    match self.shared.state.load(Ordering::SeqCst) {
+      CONNECTING | OPEN => {}
+      _ => return Some(Err(ErrorCode::Unknown)),
+    }
+    let outbox = session.as_ref()?;
+    outbox.send_lent(data).then_some(Ok(true))
+  }
+
   /// Starts the close handshake; `2302999` when there is no session or its close has begun.
   pub fn close(&self, code: Option<u32>, reason: Option<&str>) -> Result<(), ErrorCode> {
     let session = self.shared.session();

@@ -87,6 +87,23 @@ impl Outbox {
     self.waker.wake();
   }
 
+  /// Sends a binary message straight from the caller's bytes, without copying them first: only
+  /// when the connection is idle (nothing queued, nothing being written) and can take it now.
+  /// False when it cannot; then nothing was sent, and the caller sends a copy the usual way.
+  pub fn send_lent(&self, data: &[u8]) -> bool {
+    if self.wake_requested.load(Ordering::Acquire) || !lock(&self.queue).is_empty() {
+      return false;
+    }
+    let wire = lock(&self.wire).clone();
+    let Some(wire) = wire else {
+      return false;
+    };
+    let Ok(mut wire) = wire.try_lock() else {
+      return false;
+    };
+    wire.send_lent(data)
+  }
+
   /// Moves every queued command to `into`; true when there were any. Registers the task for the
   /// next wake-up first, so a push that races this call is never missed.
   pub fn poll_take(&self, cx: &mut Context<'_>, into: &mut VecDeque<Command>) -> bool {
@@ -112,7 +129,79 @@ pub struct Wire {
   task: Option<Waker>,
 }
 
+/// Bytes lent by the caller for the time of one `start_send` (see [`Wire::send_lent`]).
+struct Lent {
+  data: *const u8,
+  len: usize,
+  /// Set when tungstenite dropped the message.
+  returned: *const AtomicBool,
+}
+
+// SAFETY: a `Lent` never leaves the call that lent the bytes (checked by `returned`).
+unsafe impl Send for Lent {}
+
+impl AsRef<[u8]> for Lent {
+  fn as_ref(&self) -> &[u8] {
+    // SAFETY: the lender's slice, alive for as long as this `Lent` (see `Wire::send_lent`).
+    unsafe { std::slice::from_raw_parts(self.data, self.len) }
+  }
+}
+
+impl Drop for Lent {
+  fn drop(&mut self) {
+    // SAFETY: the lender's flag outlives this `Lent`.
+    unsafe { (*self.returned).store(true, Ordering::Release) };
+  }
+}
+
 impl Wire {
+  /// Frames `data` as a binary message straight into the codec's write buffer (the one copy it
+  /// makes anyway, masking as it goes) and writes what the socket takes; the task writes the rest.
+  ///
+  /// tungstenite formats a message into its buffer inside `start_send` and keeps no reference
+  /// to it (`start_send_releases_the_message` checks it for this version); the bytes are lent
+  /// for that call only.
+  fn send_lent(&mut self, data: &[u8]) -> bool {
+    if !self.direct || !self.early.is_empty() {
+      return false;
+    }
+    let Some(task) = self.task.clone() else {
+      return false;
+    };
+    let mut cx = Context::from_waker(&task);
+    if !matches!(
+      Pin::new(&mut self.ws).poll_ready(&mut cx),
+      Poll::Ready(Ok(()))
+    ) {
+      return false;
+    }
+    let returned = AtomicBool::new(false);
+    let lent = bytes::Bytes::from_owner(Lent {
+      data: data.as_ptr(),
+      len: data.len(),
+      returned: &returned,
+    });
+    if Pin::new(&mut self.ws)
+      .start_send(Message::Binary(lent))
+      .is_err()
+    {
+      // Framed or not, the link is failing: the task finds out on its next turn.
+      task.wake_by_ref();
+    }
+    debug_assert!(
+      returned.load(Ordering::Acquire),
+      "tungstenite kept a lent message"
+    );
+    self.unflushed = true;
+    match Pin::new(&mut self.ws).poll_flush(&mut cx) {
+      Poll::Ready(Ok(())) => self.unflushed = false,
+      // Registered: the task finishes the flush when the socket is writable.
+      Poll::Pending => {}
+      Poll::Ready(Err(_)) => task.wake_by_ref(),
+    }
+    true
+  }
+
   /// Writes the outbox's sends from the calling thread; false when the task must do it (it has
   /// commands of its own pending, a close is among them, or writing failed).
   fn write_now(&mut self, outbox: &Outbox) -> bool {
@@ -580,5 +669,33 @@ fn describe_loss(err: &WsError) -> Failure {
       Failure::new("connection closed without a close frame")
     }
     other => Failure::new(other.to_string()),
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use tokio_tungstenite::tungstenite::protocol::Role;
+
+  /// `Wire::send_lent` relies on tungstenite dropping a message within `start_send`, whether the
+  /// socket takes all of the frame, part of it, or nothing yet.
+  #[tokio::test]
+  async fn start_send_releases_the_message() {
+    for room in [1 << 20, 1000, 1] {
+      let (socket, _peer) = tokio::io::duplex(room);
+      let mut ws = WebSocketStream::from_raw_socket(socket, Role::Client, None).await;
+      poll_fn(|cx| Pin::new(&mut ws).poll_ready(cx))
+        .await
+        .unwrap();
+      let data = vec![7u8; 200_000];
+      let returned = AtomicBool::new(false);
+      let lent = bytes::Bytes::from_owner(Lent {
+        data: data.as_ptr(),
+        len: data.len(),
+        returned: &returned,
+      });
+      Pin::new(&mut ws).start_send(Message::Binary(lent)).unwrap();
+      assert!(returned.load(Ordering::Acquire), "room {room}");
+    }
   }
 }

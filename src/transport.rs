@@ -18,7 +18,7 @@ use crate::target::Target;
 /// How long one TCP connect may take (the runtime's lws waits 15 s).
 const TCP_CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 /// How much one read from the socket may take in.
-const READ_AHEAD: usize = 64 * 1024;
+const READ_AHEAD: usize = 128 * 1024;
 
 /// A connected stream, plain or TLS, client or server side.
 pub enum Transport {

@@ -64,6 +64,11 @@ impl NativeClient {
   /// Sends a binary message, as `sendText` (the bytes are copied: JS may reuse the buffer at once).
   #[napi(catch_unwind)]
   pub fn send_binary(&self, data: ArrayBuffer, now: bool) -> i32 {
+    if now {
+      if let Some(result) = self.client.send_lent(&data) {
+        return sent(result);
+      }
+    }
     sent(self.client.send(Message::binary(data.to_vec()), now))
   }
 
