@@ -295,16 +295,8 @@ function defineAliases(prototype, aliases) {
   }
 }
 
-module.exports = {
-  Kind,
-  EventTypes,
-  Listeners,
-  defineAliases,
-  pump,
-  scheduleFlush,
-  sendsNow,
-  SENT,
-  newTarget,
-  activate,
-  deactivate,
-}
+module.exports = { Kind, EventTypes, Listeners, defineAliases, pump, newTarget, activate, deactivate }
+// Sending: when a send may go out at once, and the flush after a JS turn for those that queued.
+module.exports.sendsNow = sendsNow
+module.exports.SENT = SENT
+module.exports.scheduleFlush = scheduleFlush

@@ -5,19 +5,8 @@ const { isArrayBuffer } = require('node:util').types
 const { NativeClient } = require('../binding.js')
 const { splitArguments, settle, settleNow, parameterError } = require('./conventions.js')
 const { connectArguments, sendArguments, closeArguments, networkAllowed } = require('./arguments.js')
-const {
-  Kind,
-  EventTypes,
-  Listeners,
-  defineAliases,
-  pump,
-  scheduleFlush,
-  sendsNow,
-  SENT,
-  newTarget,
-  activate,
-  deactivate,
-} = require('./events.js')
+const { Kind, EventTypes, Listeners, defineAliases, pump, newTarget, activate, deactivate } = require('./events.js')
+const { scheduleFlush, sendsNow, SENT } = require('./events.js')
 
 /** Event names and their listener arity: 2 → `(undefined, payload)`, 1 → `(payload)`. */
 const CLIENT_EVENTS = new EventTypes({
