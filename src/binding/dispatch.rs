@@ -12,7 +12,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Waker};
 
-use napi::bindgen_prelude::{Function, JsValue, ToNapiValue};
+#[cfg(unix)]
+use napi::bindgen_prelude::JsValue;
+use napi::bindgen_prelude::{Function, ToNapiValue};
 use napi::sys;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status};
