@@ -381,6 +381,9 @@ impl EventPump {
 /// - The third operand of a server message is the index of its `{clientIP, clientPort}` in `objects`.
 pub struct Batch(Vec<(u32, Event)>);
 
+/// Binary messages up to this size reach JS in an ArrayBuffer of its own; larger ones lend theirs.
+const COPIED_BINARY: usize = 256 << 10;
+
 /// The second operand of an event whose payload is in `objects`.
 const NO_SLICE: u32 = u32::MAX;
 /// Messages from this size on get their own JS value instead of a slice of the batch's.
@@ -558,6 +561,11 @@ impl Js {
         return Err(napi::Error::from_reason(
           "a run of messages is not one event",
         ));
+      }
+      // Up to 256 KiB a copy costs less than an external buffer, and frees the codec's read buffer
+      // at once (it is reused for the next message instead of a new one being allocated).
+      Event::Binary(data) if data.len() <= COPIED_BINARY => {
+        (kind::BINARY, self.array_buffer(&data)?)
       }
       Event::Binary(data) => (kind::BINARY, self.owned_array_buffer(data)?),
       Event::Error(failure) => {
