@@ -143,50 +143,51 @@ impl Client {
   /// connection's task woken when JS flushes its sends (`EventPump.flushSends`). `2302999` when
   /// there is no session or its close has begun.
   pub fn send(&self, message: Message, now: bool) -> Result<bool, ErrorCode> {
+    self.with_outbox(|outbox| {
+      if !outbox.push(Command::Send(message)) {
+        return false; // A wake-up is already on its way.
+      }
+      if now {
+        outbox.wake();
+        return true;
+      }
+      self.shared.emitter.request_wake(outbox.clone());
+      false
+    })
+  }
+
+  /// Sends a binary message at once from the caller's bytes, when the connection is idle: see
+  /// `Outbox::send_lent`. `None` when it cannot (nothing was sent).
+  pub fn send_lent(&self, data: &[u8]) -> Option<Result<bool, ErrorCode>> {
+    match self.with_outbox(|outbox| outbox.send_lent(data)) {
+      Ok(true) => Some(Ok(true)),
+      Ok(false) => None,
+      Err(code) => Some(Err(code)),
+    }
+  }
+
+  /// Runs `act` on the session's command queue, under the session lock; `2302999` when there is
+  /// no session or its close has begun.
+  fn with_outbox<T>(&self, act: impl FnOnce(&Arc<Outbox>) -> T) -> Result<T, ErrorCode> {
     let session = self.shared.session();
     match self.shared.state.load(Ordering::SeqCst) {
       CONNECTING | OPEN => {}
       _ => return Err(ErrorCode::Unknown),
     }
     let outbox = session.as_ref().ok_or(ErrorCode::Unknown)?;
-    if !outbox.push(Command::Send(message)) {
-      return Ok(false); // A wake-up is already on its way.
-    }
-    if now {
-      outbox.wake();
-      return Ok(true);
-    }
-    self.shared.emitter.request_wake(outbox.clone());
-    Ok(false)
-  }
-
-  /// Sends a binary message at once from the caller's bytes, when the connection is idle: see
-  /// `Outbox::send_lent`. `None` when it cannot (nothing was sent).
-  pub fn send_lent(&self, data: &[u8]) -> Option<Result<bool, ErrorCode>> {
-    let session = self.shared.session();
-    match self.shared.state.load(Ordering::SeqCst) {
-      CONNECTING | OPEN => {}
-      _ => return Some(Err(ErrorCode::Unknown)),
-    }
-    let outbox = session.as_ref()?;
-    outbox.send_lent(data).then_some(Ok(true))
+    Ok(act(outbox))
   }
 
   /// Starts the close handshake; `2302999` when there is no session or its close has begun.
   pub fn close(&self, code: Option<u32>, reason: Option<&str>) -> Result<(), ErrorCode> {
-    let session = self.shared.session();
-    let state = self.shared.state.load(Ordering::SeqCst);
-    if state != CONNECTING && state != OPEN {
-      return Err(ErrorCode::Unknown);
-    }
-    let outbox = session.as_ref().ok_or(ErrorCode::Unknown)?;
-    self.shared.state.store(CLOSING, Ordering::SeqCst);
-    outbox.push(Command::Close(
-      close_code(code),
-      close_reason(reason.unwrap_or("")),
-    ));
-    outbox.wake();
-    Ok(())
+    self.with_outbox(|outbox| {
+      self.shared.state.store(CLOSING, Ordering::SeqCst);
+      outbox.push(Command::Close(
+        close_code(code),
+        close_reason(reason.unwrap_or("")),
+      ));
+      outbox.wake();
+    })
   }
 }
 

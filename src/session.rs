@@ -193,11 +193,19 @@ impl Wire {
       "tungstenite kept a lent message"
     );
     self.unflushed = true;
-    match Pin::new(&mut self.ws).poll_flush(&mut cx) {
+    if !self.flush_now(&mut cx) {
+      task.wake_by_ref();
+    }
+    true
+  }
+
+  /// Writes what was framed; false when writing failed (the task finds out on its next turn).
+  /// What the socket does not take now, the task writes when it is writable.
+  fn flush_now(&mut self, cx: &mut Context<'_>) -> bool {
+    match Pin::new(&mut self.ws).poll_flush(cx) {
       Poll::Ready(Ok(())) => self.unflushed = false,
-      // Registered: the task finishes the flush when the socket is writable.
       Poll::Pending => {}
-      Poll::Ready(Err(_)) => task.wake_by_ref(),
+      Poll::Ready(Err(_)) => return false,
     }
     true
   }
@@ -235,13 +243,7 @@ impl Wire {
       }
       self.unflushed = true;
     }
-    match Pin::new(&mut self.ws).poll_flush(&mut cx) {
-      Poll::Ready(Ok(())) => self.unflushed = false,
-      // Registered: the task finishes the flush when the socket is writable.
-      Poll::Pending => {}
-      Poll::Ready(Err(_)) => return false,
-    }
-    true
+    self.flush_now(&mut cx)
   }
 }
 

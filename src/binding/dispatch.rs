@@ -463,22 +463,6 @@ impl ToNapiValue for Batch {
             }
           }
         }
-        Event::Text(t) if t.len() < SLICE_LIMIT && text.len() + t.len() <= MAX_JOINED => {
-          let end = text_units + utf16_len(&t);
-          head.extend([target, kind::TEXT, text_units, end, 0]);
-          text.extend_from_slice(&t);
-          text_units = end;
-        }
-        Event::Binary(b) if b.len() < SLICE_LIMIT && bytes.len() + b.len() <= MAX_JOINED => {
-          head.extend([
-            target,
-            kind::BINARY,
-            bytes.len() as u32,
-            (bytes.len() + b.len()) as u32,
-            0,
-          ]);
-          bytes.extend_from_slice(&b);
-        }
         Event::ServerText(peer, t)
           if t.len() < SLICE_LIMIT && text.len() + t.len() <= MAX_JOINED =>
         {
