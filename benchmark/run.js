@@ -48,10 +48,10 @@ function parseOptions(argv) {
   return options
 }
 
+/** Builds the echo server, or brings it up to date with its sources (a no-op when it is). */
 function buildEchoServer() {
-  if (fs.existsSync(ECHO_BIN)) return
-  console.log('Building the Rust echo server (benchmark/echo-server, cargo build --release)...')
-  const result = spawnSync('cargo', ['build', '--release'], { cwd: ECHO_DIR, stdio: 'inherit' })
+  if (!fs.existsSync(ECHO_BIN)) console.log('Building the Rust echo server (benchmark/echo-server, cargo build --release)...')
+  const result = spawnSync('cargo', ['build', '--release', '--quiet'], { cwd: ECHO_DIR, stdio: 'inherit' })
   if (result.status !== 0) throw new Error('cargo build of benchmark/echo-server failed')
 }
 
@@ -135,7 +135,9 @@ function clientCommand(workload, lib, run, perf, args) {
 }
 
 async function measureClient(workload, lib, run, params, certs, cpus, timeoutMs, perf) {
-  const serverArgs = workload.tls ? ['--tls', certs.cert, certs.key] : []
+  // --spin: the server polls without sleeping on its own core, so that no client's figures include
+  // the wake-up of the server's thread (see benchmark/README.md).
+  const serverArgs = ['--spin', ...(workload.tls ? ['--tls', certs.cert, certs.key] : [])]
   const { child: server, port } = await startServer(cpus.server, ECHO_BIN, serverArgs)
   try {
     const url = `${workload.tls ? 'wss' : 'ws'}://127.0.0.1:${port}/`

@@ -1,14 +1,17 @@
 //! Command-line options of both roles.
 
-/// `echo-server [--tls CERT KEY]`
+/// `echo-server [--tls CERT KEY] [--spin]`
 pub struct ServerArgs {
   /// PEM certificate chain and private key: serve `wss` instead of `ws`.
   pub tls: Option<(String, String)>,
+  /// Poll the sockets without ever sleeping (the server has a core to itself).
+  pub spin: bool,
 }
 
 impl ServerArgs {
   pub fn parse(argv: &[String]) -> Result<Self, String> {
     let mut tls = None;
+    let mut spin = false;
     let mut it = argv.iter();
     while let Some(flag) = it.next() {
       match flag.as_str() {
@@ -17,10 +20,11 @@ impl ServerArgs {
           let key = it.next().ok_or("--tls needs CERT and KEY")?;
           tls = Some((cert.clone(), key.clone()));
         }
+        "--spin" => spin = true,
         other => return Err(format!("unknown option {other}")),
       }
     }
-    Ok(Self { tls })
+    Ok(Self { tls, spin })
   }
 }
 
