@@ -10,6 +10,7 @@
 
 mod args;
 mod client;
+mod read_ahead;
 mod server;
 mod tls;
 
