@@ -1,9 +1,9 @@
 //! The benchmark's Rust side, one binary with two roles:
 //!
-//! - `echo-server [--tls CERT KEY]`: a WebSocket server on 127.0.0.1 (port chosen by the OS, printed
-//!   on stdout) that echoes every message, and on `/push?count=K&size=N[&binary=1]` pushes K messages
-//!   of N bytes once the client sends its first message (fan-in). Fast enough never to be the
-//!   bottleneck of a Node client.
+//! - `echo-server [--tls CERT KEY] [--spin]`: a WebSocket server on 127.0.0.1 (port chosen by the
+//!   OS, printed on stdout) that echoes every message, and on `/push?count=K&size=N[&binary=1]` pushes
+//!   K messages of N bytes once the client sends its first message (fan-in). Fast enough never to be
+//!   the bottleneck of a Node client; with `--spin` it never sleeps, so no client waits for it to wake.
 //! - `echo-server client --url URL --connections N --mode echo|broadcast ...`: a load generator for
 //!   benchmarking a WebSocket *server*; prints one JSON line with its measurements.
 #![deny(clippy::all)]
