@@ -54,11 +54,29 @@ let paused = false
  * and `bytes`, everything else in `objects`; or one message as `(target, kind, payload)`.
  */
 function dispatch(batch, kind, payload) {
-  // A lone small message comes as `(target, kind, payload)`: the batch around it is built here,
-  // cheaper than across Node-API.
-  if (typeof batch === 'number') batch = [Uint32Array.of(batch, kind, 0, NO_SLICE, 0), '', undefined, [payload]]
+  // A lone small message comes as `(target, kind, payload)`. With nothing queued before it, it goes
+  // straight to its object; otherwise the batch around it is built here, cheaper than across Node-API.
+  if (typeof batch === 'number') {
+    if (backlog.length === 0 && !paused) return deliverOne(batch, kind, payload)
+    batch = [Uint32Array.of(batch, kind, 0, NO_SLICE, 0), '', undefined, [payload]]
+  }
   backlog.push(batch)
   if (backlog.length === 1 && !paused) deliver()
+}
+
+/**
+ * Delivers a lone message. A message never pauses delivery (only the events that settle a
+ * `connect()` do), and nothing follows it, so an exception its listener threw is rethrown at once.
+ */
+function deliverOne(id, kind, payload) {
+  const target = targets.get(id)
+  if (target === undefined) return
+  target.handleEvent(kind, payload)
+  if (thrown !== null) {
+    const err = thrown
+    thrown = null
+    throw err
+  }
 }
 
 function resume() {
